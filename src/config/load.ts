@@ -1,0 +1,65 @@
+/** Reads configuration files (native YAML/JSON or Cupcake's endpoint definitions) into one model. */
+import { readFile } from "node:fs/promises";
+import { errorMessage } from "../lib/errors.ts";
+import { isCupcakeEndpoints, loadCupcake } from "./cupcake.ts";
+import { type CupcakeEnv, parseCupcakeEnv } from "./cupcake-env.ts";
+import { interpolate } from "./interpolate.ts";
+import type { UpbeatConfig } from "./model.ts";
+import { loadNative } from "./native.ts";
+import type { ConfigProblem } from "./problems.ts";
+import { parseSource } from "./source.ts";
+
+/** What loading needs from the outside world (passed in: only main.ts reads the environment). */
+export interface LoadOptions {
+  /** Environment for `${VAR}` interpolation and Cupcake's variables. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A load: the config (usable only when `problems` has no error) and every problem found. */
+export interface LoadResult {
+  /** The merged configuration. */
+  config: UpbeatConfig;
+  /** Every problem in every file, errors and warnings. */
+  problems: ConfigProblem[];
+}
+
+/** Loads one configuration text; `file` names it in problems. */
+export function loadText(file: string, text: string, opts: LoadOptions, cupcakeEnv?: CupcakeEnv): LoadResult {
+  const src = parseSource(file, text);
+  const empty: UpbeatConfig = { monitors: [], groups: [], files: [file] };
+  if (src.problems.length) return { config: empty, problems: src.problems };
+  const problems: ConfigProblem[] = [];
+  const value = interpolate(src, src.value, opts.env, problems);
+  const cupcake = cupcakeEnv ?? parseCupcakeEnv(opts.env).value;
+  const loaded = isCupcakeEndpoints(value) ? loadCupcake(src, value, cupcake) : loadNative(src, value);
+  return { config: loaded.config, problems: [...problems, ...loaded.problems] };
+}
+
+/** Loads and merges several files; monitor ids must be unique across them. */
+export async function loadFiles(files: readonly string[], opts: LoadOptions): Promise<LoadResult> {
+  const env = parseCupcakeEnv(opts.env);
+  const merged: LoadResult = { config: { monitors: [], groups: [], files: [...files] }, problems: [...env.problems] };
+  const owner = new Map<string, string>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      merged.problems.push({ severity: "error", file, path: "", message: `cannot read the file: ${errorMessage(err)}` });
+      continue;
+    }
+    const one = loadText(file, text, opts, env.value);
+    merged.problems.push(...one.problems);
+    for (const m of one.config.monitors) {
+      const first = owner.get(m.id);
+      if (first) {
+        merged.problems.push({ severity: "error", file, path: m.source.path ?? "", message: `monitor id "${m.id}" is also defined in ${first}` });
+        continue;
+      }
+      owner.set(m.id, file);
+      merged.config.monitors.push(m);
+    }
+    merged.config.groups.push(...one.config.groups);
+  }
+  return merged;
+}

@@ -1,0 +1,97 @@
+/** The validated, normalised configuration every part of Upbeat runs from, whatever file it came from. */
+import type { Static } from "@sinclair/typebox";
+import type { CheckInputOf, CheckKind } from "./schema/checks.ts";
+import type { Thresholds } from "./schema/common.ts";
+
+/** Response-time and certificate bounds, resolved down the tree. */
+export type ThresholdSettings = Static<typeof Thresholds>;
+
+/** How failed attempts are retried: Upbeat's backoff, or Cupcake's two rules (compat §1.4). */
+export type RetryMode = "standard" | "cupcake";
+
+/** Settings of one monitor after inheritance, in base units. */
+export interface MonitorSettings {
+  /** Run period. */
+  intervalMs: number;
+  /** Time allowed for one attempt. */
+  timeoutMs: number;
+  /** Extra attempts after a failure. */
+  retries: number;
+  /** Wait before the first retry; doubles after each. */
+  retryDelayMs: number;
+  /** How retries are made. */
+  retryMode: RetryMode;
+  /** Consecutive failures that open an incident. */
+  failureThreshold: number;
+  /** Consecutive successes that resolve one. */
+  successThreshold: number;
+  /** Response-time and certificate bounds. */
+  thresholds: ThresholdSettings;
+  /** Labels, merged down the tree. */
+  labels: Record<string, string>;
+  /** Alert routes or channels. */
+  alerts: string[];
+  /** Defined but not run. */
+  paused: boolean;
+}
+
+/** Where a monitor was defined. */
+export interface MonitorSource {
+  /** The file format it came from. */
+  format: "native" | "cupcake" | "cli";
+  /** File path, when it came from a file. */
+  file?: string;
+  /** Location inside the file, as a path (`groups[0].monitors[1]`). */
+  path?: string;
+  /** Cupcake's identity tuple (environment group, environment, endpoint group, endpoint). */
+  cupcakeKey?: [string, string, string, string];
+  /** Cupcake's metrics groups for this endpoint. */
+  metricsGroups?: string[];
+  /** Cupcake's `expected` text, kept verbatim for its message wording. */
+  cupcakeExpected?: string;
+  /** Whether Cupcake's enabled flag was on (a disabled endpoint group is neither run nor counted). */
+  enabled?: boolean;
+}
+
+/** A monitor of one kind, ready to run. */
+export interface MonitorOf<K extends CheckKind> {
+  /** Stable id (explicit, or the group path and name). */
+  id: string;
+  /** Name shown to people. */
+  name: string;
+  /** Check kind. */
+  kind: K;
+  /** The check as written, with defaults applied. */
+  check: CheckInputOf<K>;
+  /** Names of the enclosing groups, outermost first. */
+  groupPath: string[];
+  /** Resolved settings. */
+  settings: MonitorSettings;
+  /** Where it was defined. */
+  source: MonitorSource;
+}
+
+/** Any monitor. */
+export type Monitor = { [K in CheckKind]: MonitorOf<K> }[CheckKind];
+
+/** A group in the tree, for state roll-ups and status pages. */
+export interface GroupNode {
+  /** Path id (`customer-abc/production`). */
+  id: string;
+  /** Name shown to people. */
+  name: string;
+  /** Sub-groups. */
+  groups: GroupNode[];
+  /** Ids of the monitors directly in this group. */
+  monitorIds: string[];
+}
+
+/** A whole loaded configuration. */
+export interface UpbeatConfig {
+  /** Every monitor, in file order. */
+  monitors: Monitor[];
+  /** Top-level groups. */
+  groups: GroupNode[];
+  /** The files it was loaded from. */
+  files: string[];
+}

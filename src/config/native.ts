@@ -1,0 +1,111 @@
+/** Loads the native file: walks groups to any depth, validates each piece, resolves inheritance and ids. */
+import { Value } from "@sinclair/typebox/value";
+import { parseDurationMs } from "../lib/duration.ts";
+import type { GroupNode, Monitor, UpbeatConfig } from "./model.ts";
+import { type ConfigProblem, formatPath } from "./problems.ts";
+import { CHECK_SCHEMAS, type CheckInput, type CheckKind } from "./schema/checks.ts";
+import { ShallowGroup, ShallowRoot } from "./schema/root.ts";
+import { checkSemantics, slugify } from "./semantics.ts";
+import { mergeSettings, resolveSettings, type SettingsLayer, settingsOf } from "./settings.ts";
+import type { ParsedSource } from "./source.ts";
+import { validateAt } from "./validate.ts";
+
+type Segs = (string | number)[];
+type Obj = Record<string, unknown>;
+
+const SCHEME_KIND: Record<string, CheckKind> = { "http:": "http", "https:": "http", "tcp:": "tcp", "tls:": "tls" };
+
+/** The kind a monitor declares, or the one its url's scheme implies. */
+function kindOf(m: Obj): CheckKind | undefined {
+  if (typeof m.type === "string") return m.type in CHECK_SCHEMAS ? (m.type as CheckKind) : undefined;
+  if (typeof m.url === "string") return SCHEME_KIND[/^[a-z]+:/i.exec(m.url)?.[0].toLowerCase() ?? ""];
+  return undefined;
+}
+
+interface Walk {
+  src: ParsedSource;
+  problems: ConfigProblem[];
+  monitors: Monitor[];
+  ids: Map<string, string>;
+}
+
+function durationProblems(w: Walk, at: Segs, layer: SettingsLayer): void {
+  if (layer.interval !== undefined && (parseDurationMs(layer.interval) ?? 0) < 1000) {
+    w.problems.push(w.src.problemAt([...at, "interval"], "interval must be at least 1s"));
+  }
+  if (layer.timeout !== undefined && (parseDurationMs(layer.timeout) ?? 0) < 1) {
+    w.problems.push(w.src.problemAt([...at, "timeout"], "timeout must be above 0"));
+  }
+}
+
+function loadMonitor(w: Walk, raw: unknown, at: Segs, inherited: SettingsLayer, groupPath: string[], idPrefix: string[]): string | undefined {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    w.problems.push(w.src.problemAt(at, "a monitor must be an object"));
+    return undefined;
+  }
+  const obj = raw as Obj;
+  const kind = kindOf(obj);
+  if (!kind) {
+    const msg = obj.type !== undefined ? `unknown type "${String(obj.type)}"; expected one of: ${Object.keys(CHECK_SCHEMAS).join(", ")}` : "type is required (or a url starting with http://, https://, tcp:// or tls://)";
+    w.problems.push(w.src.problemAt(obj.type !== undefined ? [...at, "type"] : at, msg));
+    return undefined;
+  }
+  const withType = { ...obj, type: kind };
+  const schema = CHECK_SCHEMAS[kind];
+  const before = w.problems.length;
+  w.problems.push(...validateAt(w.src, at, schema, withType));
+  if (w.problems.length > before) return undefined;
+  const check = Value.Default(schema, Value.Clone(withType)) as CheckInput;
+  for (const p of checkSemantics(check)) w.problems.push(w.src.problemAt([...at, ...p.at], p.message));
+  const layer = settingsOf(obj);
+  durationProblems(w, at, layer);
+  const id = check.id ?? [...idPrefix, slugify(check.name)].join("/");
+  const clash = w.ids.get(id);
+  if (clash) {
+    w.problems.push(w.src.problemAt(check.id ? [...at, "id"] : [...at, "name"], `monitor id "${id}" is already used at ${clash}; give one of them an explicit id`));
+    return undefined;
+  }
+  w.ids.set(id, `${w.src.file}:${w.src.problemAt(at, "").line ?? "?"}`);
+  const settings = resolveSettings(mergeSettings(inherited, layer));
+  w.monitors.push({ id, name: check.name, kind, check, groupPath, settings, source: { format: "native", file: w.src.file, path: formatPath(at) } } as Monitor);
+  return id;
+}
+
+function loadGroup(w: Walk, raw: unknown, at: Segs, inherited: SettingsLayer, groupPath: string[], idPrefix: string[]): GroupNode | undefined {
+  w.problems.push(...validateAt(w.src, at, ShallowGroup, raw));
+  // Descend even past errors here, so that problems further down are reported in the same run.
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
+  const g = raw as Obj & { name: string; id?: string };
+  if (typeof g.name !== "string") g.name = "unnamed";
+  const layer = settingsOf(g);
+  durationProblems(w, at, layer);
+  const prefix = [...idPrefix, g.id ?? slugify(g.name)];
+  return loadChildren(w, g, at, mergeSettings(inherited, layer), [...groupPath, g.name], prefix, g.name);
+}
+
+function loadChildren(w: Walk, obj: Obj, at: Segs, settings: SettingsLayer, groupPath: string[], prefix: string[], name: string): GroupNode {
+  const node: GroupNode = { id: prefix.join("/"), name, groups: [], monitorIds: [] };
+  (Array.isArray(obj.monitors) ? obj.monitors : []).forEach((m, i) => {
+    const id = loadMonitor(w, m, [...at, "monitors", i], settings, groupPath, prefix);
+    if (id) node.monitorIds.push(id);
+  });
+  (Array.isArray(obj.groups) ? obj.groups : []).forEach((g, i) => {
+    const child = loadGroup(w, g, [...at, "groups", i], settings, groupPath, prefix);
+    if (child) node.groups.push(child);
+  });
+  return node;
+}
+
+/** Loads a parsed native file into monitors and groups, collecting every problem. */
+export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatConfig; problems: ConfigProblem[] } {
+  const w: Walk = { src, problems: [], monitors: [], ids: new Map() };
+  const empty: UpbeatConfig = { monitors: [], groups: [], files: [src.file] };
+  if (value === undefined || value === null) return { config: empty, problems: [] };
+  w.problems.push(...validateAt(src, [], ShallowRoot, value));
+  if (typeof value !== "object" || Array.isArray(value)) return { config: empty, problems: w.problems };
+  const root = value as Obj & { defaults?: SettingsLayer };
+  const defaults = root.defaults ?? {};
+  durationProblems(w, ["defaults"], defaults);
+  const top = loadChildren(w, root, [], mergeSettings({}, defaults), [], [], "");
+  return { config: { monitors: w.monitors, groups: top.groups, files: [src.file] }, problems: w.problems };
+}

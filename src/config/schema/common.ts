@@ -1,0 +1,108 @@
+/** Schema pieces shared by every monitor kind and by groups: durations, settings inherited down the tree. */
+import { type Static, Type } from "@sinclair/typebox";
+import { DURATION_PATTERN } from "../../lib/duration.ts";
+
+/** A duration: `500ms`, `10s`, `5m`, `1h30m`, or a number of seconds. */
+export const Duration = (description: string, defaultValue?: string) =>
+  Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
+    description,
+    errorMessage: "expected a duration such as 500ms, 30s, 5m, 1h, or a number of seconds",
+    ...(defaultValue === undefined ? {} : { default: defaultValue }),
+  });
+
+/** Default values of inherited settings (one place: the schema and the loader both read it). */
+export const SETTING_DEFAULTS = {
+  interval: "60s",
+  timeout: "10s",
+  retries: 0,
+  retryDelay: "1s",
+  failureThreshold: 1,
+  successThreshold: 1,
+} as const;
+
+/** Response-time and certificate bounds. */
+export const Thresholds = Type.Object(
+  {
+    minMs: Type.Optional(Type.Number({ minimum: 0, description: "Down when the response took less than this many ms." })),
+    maxMs: Type.Optional(Type.Number({ minimum: 0, description: "Down when the response took more than this many ms." })),
+    degradedAboveMs: Type.Optional(
+      Type.Number({ minimum: 0, description: "Degraded (not down) when the response took more than this many ms." }),
+    ),
+    certMinDays: Type.Optional(
+      Type.Number({ description: "Down when the TLS certificate expires in fewer days than this." }),
+    ),
+    certWarnDays: Type.Optional(
+      Type.Number({ description: "Degraded when the TLS certificate expires in fewer days than this." }),
+    ),
+  },
+  { additionalProperties: false, description: "Response-time and certificate bounds; merged key by key down the tree." },
+);
+
+/** Settings that a group passes down to its groups and monitors, each overridable below. */
+export const InheritedSettings = {
+  interval: Type.Optional(Duration("How often the monitor runs (1s at the least).", SETTING_DEFAULTS.interval)),
+  timeout: Type.Optional(Duration("Time allowed for one attempt; past it the attempt fails in the phase it was in.", SETTING_DEFAULTS.timeout)),
+  retries: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 10, default: SETTING_DEFAULTS.retries, description: "Extra attempts after a failed one before the result counts." }),
+  ),
+  retryDelay: Type.Optional(Duration("Wait before the first retry; doubles for each further retry.", SETTING_DEFAULTS.retryDelay)),
+  failureThreshold: Type.Optional(
+    Type.Integer({ minimum: 1, default: SETTING_DEFAULTS.failureThreshold, description: "Consecutive failed results that open an incident." }),
+  ),
+  successThreshold: Type.Optional(
+    Type.Integer({ minimum: 1, default: SETTING_DEFAULTS.successThreshold, description: "Consecutive good results that resolve an incident." }),
+  ),
+  thresholds: Type.Optional(Thresholds),
+  labels: Type.Optional(
+    Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$" }), Type.String(), {
+      description: "Key/value labels for routing and filtering; merged down the tree, the lower value wins.",
+      errorMessage: "labels must map names (letters, digits, _ . -) to strings",
+    }),
+  ),
+  alerts: Type.Optional(
+    Type.Array(Type.String({ minLength: 1 }), { description: "Alert routes or channels notified about incidents; replaces the inherited list." }),
+  ),
+  paused: Type.Optional(Type.Boolean({ description: "Keep the monitor defined but do not run it." })),
+};
+
+/** The inherited settings as one object (the root's `defaults`). */
+export const Defaults = Type.Object(InheritedSettings, {
+  additionalProperties: false,
+  description: "Settings inherited by every group and monitor.",
+});
+/** Type of the inherited settings. */
+export type DefaultsInput = Static<typeof Defaults>;
+
+/** Fields every monitor has, whatever its kind. */
+export const MonitorCommon = {
+  id: Type.Optional(
+    Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._/-]*$", description: "Stable id; derived from the group path and name when absent." }),
+  ),
+  name: Type.String({ minLength: 1, description: "Name shown to people." }),
+  description: Type.Optional(Type.String({ description: "Free text shown with the monitor." })),
+  ...InheritedSettings,
+};
+
+/** One TLS client option set, shared by HTTP, TCP and TLS checks. */
+export const TlsOptions = Type.Object(
+  {
+    verify: Type.Optional(Type.Boolean({ default: true, description: "Verify the peer certificate chain and host name." })),
+    ca: Type.Optional(Type.String({ description: "Trusted CA certificates: a PEM file path or inline PEM." })),
+    cert: Type.Optional(Type.String({ description: "Client certificate (PEM file path or inline PEM)." })),
+    key: Type.Optional(Type.String({ description: "Client private key (PEM file path or inline PEM)." })),
+    servername: Type.Optional(Type.String({ description: "Server name sent in SNI and checked against the certificate." })),
+  },
+  { additionalProperties: false, description: "TLS client options." },
+);
+/** Type of the TLS options. */
+export type TlsOptionsInput = Static<typeof TlsOptions>;
+
+/** Operators for JSON-body and header assertions. */
+export const OPERATORS = ["==", "!=", "<", "<=", ">", ">=", "contains", "not-contains", "matches", "not-matches", "exists", "not-exists"] as const;
+/** One assertion operator. */
+export type AssertionOperator = (typeof OPERATORS)[number];
+/** Schema of an assertion operator. */
+export const Operator = Type.Union(
+  OPERATORS.map((op) => Type.Literal(op)),
+  { errorMessage: "operator must be one of == != < <= > >= contains not-contains matches not-matches exists not-exists" },
+);
