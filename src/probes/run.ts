@@ -1,0 +1,105 @@
+/** One run of a monitor's check: its attempts, retries and timeouts, ending in one observation. */
+import { randomUUID } from "node:crypto";
+import type { Monitor } from "../config/model.ts";
+import { cupcakeActual } from "../core/cupcake.ts";
+import type { AttemptRecord, Observation, ProbeOutcome } from "../core/types.ts";
+import { errorMessage } from "../lib/errors.ts";
+import type { ProbeContext, ProbeRegistry } from "./types.ts";
+
+/** What a run needs from outside. */
+export interface RunOptions {
+  /** The probes by kind. */
+  probes: ProbeRegistry;
+  /** Stops the whole run (shutdown). */
+  signal?: AbortSignal;
+  /** Epoch-ms clock. */
+  now?: () => number;
+  /** Region name recorded in the observation. */
+  region?: string;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+/** Runs one attempt with its own deadline; a probe bug becomes a failed outcome, not a crash. */
+async function attemptOnce(monitor: Monitor, attempt: number, traceId: string, opts: RunOptions): Promise<AttemptRecord> {
+  const now = opts.now ?? Date.now;
+  const timeout = AbortSignal.timeout(monitor.settings.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const ctx: ProbeContext = { signal, timeoutMs: monitor.settings.timeoutMs, attempt, traceId, thresholds: monitor.settings.thresholds, now };
+  const startedAt = now();
+  let outcome: ProbeOutcome;
+  try {
+    const probe = opts.probes[monitor.kind] as (c: unknown, x: ProbeContext) => Promise<ProbeOutcome>;
+    outcome = await probe(monitor.check, ctx);
+  } catch (err) {
+    outcome = { ok: false, health: "down", phase: "setup", failure: "error", reason: `probe error: ${errorMessage(err)}`, timings: { totalMs: now() - startedAt }, assertions: [], facts: {} };
+  }
+  return { attempt, startedAt, ...outcome };
+}
+
+/** Upbeat's rule: up to 1 + retries attempts, stopping at the first good one, waiting with backoff. */
+async function standardAttempts(monitor: Monitor, traceId: string, opts: RunOptions): Promise<AttemptRecord[]> {
+  const out: AttemptRecord[] = [];
+  const { retries, retryDelayMs } = monitor.settings;
+  for (let n = 1; n <= retries + 1; n++) {
+    const a = await attemptOnce(monitor, n, traceId, opts);
+    out.push(a);
+    if (a.ok || opts.signal?.aborted) break;
+    if (n <= retries) await sleep(retryDelayMs * 2 ** (n - 1), opts.signal);
+  }
+  return out;
+}
+
+/**
+ * Cupcake's two rules (compat §1.4): `retry` N gives up to N+1 immediate attempts with the same
+ * attempt number; when only one was made and it was a TIMEOUT, the cycle is tried again, up to
+ * four times in all, with attempt numbers 1–4.
+ */
+async function cupcakeAttempts(monitor: Monitor, traceId: string, opts: RunOptions): Promise<AttemptRecord[]> {
+  const out: AttemptRecord[] = [];
+  const kind = monitor.kind === "tcp" ? "tcp" : "http";
+  for (let outer = 1; outer <= 4; outer++) {
+    let inner = 0;
+    let last: AttemptRecord | undefined;
+    while (inner <= monitor.settings.retries) {
+      last = await attemptOnce(monitor, outer, traceId, opts);
+      out.push(last);
+      inner++;
+      if (last.ok || opts.signal?.aborted) break;
+    }
+    if (!last || inner > 1 || opts.signal?.aborted || cupcakeActual(kind, last) !== "TIMEOUT") break;
+  }
+  return out;
+}
+
+/** Runs a monitor's check once, with its retries, and returns the observation it makes. */
+export async function runCheck(monitor: Monitor, opts: RunOptions): Promise<Observation> {
+  const traceId = randomUUID();
+  const attempts = monitor.settings.retryMode === "cupcake" ? await cupcakeAttempts(monitor, traceId, opts) : await standardAttempts(monitor, traceId, opts);
+  const last = attempts[attempts.length - 1] as AttemptRecord;
+  const now = opts.now ?? Date.now;
+  return {
+    monitorId: monitor.id,
+    at: now(),
+    health: last.health,
+    source: "probe",
+    region: opts.region ?? "local",
+    ...(last.phase ? { phase: last.phase } : {}),
+    ...(last.failure ? { failure: last.failure } : {}),
+    ...(last.reason ? { reason: last.reason } : {}),
+    timings: last.timings,
+    assertions: last.assertions,
+    facts: last.facts,
+    attempts,
+  };
+}

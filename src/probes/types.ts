@@ -1,0 +1,25 @@
+/** The one signature every probe kind implements. */
+import type { CheckInputOf, CheckKind } from "../config/schema/checks.ts";
+import type { ProbeOutcome } from "../core/types.ts";
+
+/** What a probe gets besides its check: cancellation, the attempt it is, and run-wide values. */
+export interface ProbeContext {
+  /** Aborted when the attempt's time is up (or the process stops); the probe must end promptly. */
+  signal: AbortSignal;
+  /** The attempt's time budget, for reporting. */
+  timeoutMs: number;
+  /** 1-based attempt number (Cupcake's attempt argument). */
+  attempt: number;
+  /** Trace id of this run, shared by all its attempts. */
+  traceId: string;
+  /** Response-time and certificate bounds that apply. */
+  thresholds: { minMs?: number; maxMs?: number; degradedAboveMs?: number; certMinDays?: number; certWarnDays?: number };
+  /** Epoch milliseconds now (passed in so tests can fix the clock for certificate days). */
+  now: () => number;
+}
+
+/** A probe: runs one attempt of a check. A failing target is an outcome; it never throws for that. */
+export type Probe<K extends CheckKind> = (check: CheckInputOf<K>, ctx: ProbeContext) => Promise<ProbeOutcome>;
+
+/** One probe per check kind: the compiler refuses a kind without one. */
+export type ProbeRegistry = { [K in CheckKind]: Probe<K> };
