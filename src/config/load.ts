@@ -32,7 +32,9 @@ export function loadText(file: string, text: string, opts: LoadOptions, cupcakeE
   const value = interpolate(src, src.value, opts.env, problems);
   const cupcake = cupcakeEnv ?? parseCupcakeEnv(opts.env).value;
   const loaded = isCupcakeEndpoints(value) ? loadCupcake(src, value, cupcake) : loadNative(src, value);
-  return { config: loaded.config, problems: [...problems, ...loaded.problems] };
+  // One problem per place: an unset variable makes its value invalid too, and that is the same mistake.
+  const seen = new Set(problems.map((p) => p.path));
+  return { config: loaded.config, problems: [...problems, ...loaded.problems.filter((p) => !seen.has(p.path))] };
 }
 
 /** Loads and merges several files; monitor ids must be unique across them. */

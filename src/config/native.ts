@@ -22,6 +22,15 @@ function kindOf(m: Obj): CheckKind | undefined {
   return undefined;
 }
 
+/** Meaning checks on a check that may not match its schema: whatever cannot be read is skipped. */
+function safeSemantics(check: CheckInput): ReturnType<typeof checkSemantics> {
+  try {
+    return checkSemantics(check);
+  } catch {
+    return [];
+  }
+}
+
 interface Walk {
   src: ParsedSource;
   problems: ConfigProblem[];
@@ -52,11 +61,16 @@ function loadMonitor(w: Walk, raw: unknown, at: Segs, inherited: SettingsLayer, 
   }
   const withType = { ...obj, type: kind };
   const schema = CHECK_SCHEMAS[kind];
-  const before = w.problems.length;
-  w.problems.push(...validateAt(w.src, at, schema, withType));
-  if (w.problems.length > before) return undefined;
+  const found = validateAt(w.src, at, schema, withType);
   const check = Value.Default(schema, Value.Clone(withType)) as CheckInput;
-  for (const p of checkSemantics(check)) w.problems.push(w.src.problemAt([...at, ...p.at], p.message));
+  // Checks of meaning run even past schema errors, so one run reports everything; one problem per place.
+  const taken = new Set([...found, ...w.problems].map((p) => p.path));
+  for (const p of safeSemantics(check)) {
+    const problem = w.src.problemAt([...at, ...p.at], p.message);
+    if (!taken.has(problem.path)) found.push(problem);
+  }
+  w.problems.push(...found);
+  if (found.length) return undefined;
   const layer = settingsOf(obj);
   durationProblems(w, at, layer);
   const id = check.id ?? [...idPrefix, slugify(check.name)].join("/");

@@ -9,8 +9,8 @@ export interface RelativeProblem {
   message: string;
 }
 
-function regexProblem(source: string | undefined, at: (string | number)[], out: RelativeProblem[]): void {
-  if (source === undefined) return;
+function regexProblem(source: unknown, at: (string | number)[], out: RelativeProblem[]): void {
+  if (typeof source !== "string") return;
   try {
     new RegExp(source);
   } catch (err) {
@@ -18,7 +18,8 @@ function regexProblem(source: string | undefined, at: (string | number)[], out: 
   }
 }
 
-function urlProblem(url: string, needsPort: boolean, out: RelativeProblem[]): void {
+function urlProblem(url: unknown, needsPort: boolean, out: RelativeProblem[]): void {
+  if (typeof url !== "string") return;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -42,11 +43,11 @@ export function checkSemantics(check: CheckInput): RelativeProblem[] {
       regexProblem(e.statusRegex, ["expect", "statusRegex"], out);
       regexProblem(e.bodyMatches, ["expect", "bodyMatches"], out);
       regexProblem(e.bodyNotMatches, ["expect", "bodyNotMatches"], out);
-      (e.status ?? []).forEach((s, i) => {
+      (Array.isArray(e.status) ? e.status : []).forEach((s, i) => {
         const m = typeof s === "string" ? /^(\d{3})-(\d{3})$/.exec(s) : null;
         if (m && Number(m[1]) > Number(m[2])) out.push({ at: ["expect", "status", i], message: `range "${s}" is empty (start above end)` });
       });
-      for (const [list, key] of [[e.json ?? [], "json"], [e.headers ?? [], "headers"]] as const) {
+      for (const [list, key] of [[Array.isArray(e.json) ? e.json : [], "json"], [Array.isArray(e.headers) ? e.headers : [], "headers"]] as const) {
         list.forEach((a, i) => {
           const op = a.op ?? "==";
           if (op !== "exists" && op !== "not-exists" && a.value === undefined) out.push({ at: ["expect", key, i, "value"], message: `operator ${op} needs a value` });

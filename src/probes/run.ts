@@ -56,6 +56,7 @@ async function standardAttempts(monitor: Monitor, traceId: string, opts: RunOpti
     out.push(a);
     if (a.ok || opts.signal?.aborted) break;
     if (n <= retries) await sleep(retryDelayMs * 2 ** (n - 1), opts.signal);
+    if (opts.signal?.aborted) break;
   }
   return out;
 }

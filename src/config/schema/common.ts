@@ -35,7 +35,7 @@ export const Thresholds = Type.Object(
       Type.Number({ description: "Degraded when the TLS certificate expires in fewer days than this." }),
     ),
   },
-  { additionalProperties: false, description: "Response-time and certificate bounds; merged key by key down the tree." },
+  { additionalProperties: false, title: "thresholds", description: "Response-time and certificate bounds; merged key by key down the tree." },
 );
 
 /** Settings that a group passes down to its groups and monitors, each overridable below. */
@@ -68,6 +68,7 @@ export const InheritedSettings = {
 /** The inherited settings as one object (the root's `defaults`). */
 export const Defaults = Type.Object(InheritedSettings, {
   additionalProperties: false,
+  title: "defaults",
   description: "Settings inherited by every group and monitor.",
 });
 /** Type of the inherited settings. */
@@ -92,7 +93,7 @@ export const TlsOptions = Type.Object(
     key: Type.Optional(Type.String({ description: "Client private key (PEM file path or inline PEM)." })),
     servername: Type.Optional(Type.String({ description: "Server name sent in SNI and checked against the certificate." })),
   },
-  { additionalProperties: false, description: "TLS client options." },
+  { additionalProperties: false, title: "tls-options", description: "TLS client options." },
 );
 /** Type of the TLS options. */
 export type TlsOptionsInput = Static<typeof TlsOptions>;

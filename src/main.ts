@@ -1,0 +1,74 @@
+/** Composition root: argv and environment → commands. The only module that reads process.env or exits. */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { checkCommand } from "./cli/check.ts";
+import { serveCommand } from "./cli/serve.ts";
+import { validateCommand } from "./cli/validate.ts";
+import { PROBES } from "./probes/registry.ts";
+
+const env = process.env;
+const out = (s: string) => process.stdout.write(s);
+const err = (s: string) => process.stderr.write(`${s}\n`);
+const color = Boolean(process.stdout.isTTY) && env.NO_COLOR === undefined;
+
+function int(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number");
+  return Number(value);
+}
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Stops in-flight work on SIGINT/SIGTERM for the one-shot commands. */
+function shutdownSignal(): AbortSignal {
+  const ac = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => ac.abort(new Error(`received ${sig}`)));
+  return ac.signal;
+}
+
+const program = new Command("upbeat")
+  .description("Upbeat: probes, heartbeats, incidents and alerts in one self-hosted service.")
+  .version("0.1.0")
+  .showHelpAfterError()
+  .exitOverride((e) => process.exit(e.exitCode === 1 ? 2 : e.exitCode));
+
+program
+  .command("serve", { isDefault: true })
+  .description("run Upbeat: load the configuration and serve HTTP")
+  .option("-c, --config <file...>", "configuration files (UPBEAT_CONFIG, comma-separated; or Cupcake's ENDPOINT_DEFINITIONS_FILE)")
+  .option("-l, --listen <host:port>", "HTTP address (UPBEAT_LISTEN)", env.UPBEAT_LISTEN ?? env.UPBEAT_HTTP ?? "127.0.0.1:8080")
+  .option("-d, --data <dir>", "data directory (UPBEAT_DATA)", env.UPBEAT_DATA ?? "./data")
+  .action(async (o: { config?: string[]; listen: string; data: string }) => {
+    const files = o.config ?? env.UPBEAT_CONFIG?.split(",").filter(Boolean) ?? (env.ENDPOINT_DEFINITIONS_FILE ? [env.ENDPOINT_DEFINITIONS_FILE] : []);
+    const code = await serveCommand({ files, listen: o.listen, dataDir: o.data }, { env, out, err, signal: shutdownSignal() });
+    process.exit(code);
+  });
+
+program
+  .command("check")
+  .description("probe URLs or the monitors of config files once and print the results (exit 0 all pass, 1 a failure, 2 bad input)")
+  .argument("<targets...>", "URLs (http(s)://, tcp://host:port, tls://host:port, dns://resolver/name?type=A) or config files")
+  .option("--json", "print JSON")
+  .option("-t, --timeout <duration>", "timeout per attempt for URLs (e.g. 5s)")
+  .option("-r, --retries <n>", "extra attempts for URLs", int)
+  .option("-k, --insecure", "do not verify TLS certificates of URLs")
+  .option("--ca <file>", "trusted CA certificates (PEM) for URLs")
+  .option("-s, --expect-status <status>", "accepted status for URLs (200, 2xx, 200-299); repeatable", collect)
+  .option("--contains <text>", "text the body must contain, for URLs")
+  .option("-X, --method <method>", "request method for URLs")
+  .option("-H, --header <header>", "request header 'Name: value' for URLs; repeatable", collect)
+  .option("--no-follow", "do not follow redirects")
+  .addOption(new Option("-j, --concurrency <n>", "checks run at once").argParser(int).default(8))
+  .option("--all", "include paused monitors")
+  .action(async (targets: string[], o: Record<string, unknown>) => {
+    const code = await checkCommand(targets, { ...o, noFollow: o.follow === false }, { env, out, err, color, probes: PROBES, signal: shutdownSignal() });
+    process.exit(code);
+  });
+
+program
+  .command("validate")
+  .description("check configuration files and print every problem (exit 0 valid, 2 invalid)")
+  .argument("<files...>", "configuration files")
+  .action(async (files: string[]) => process.exit(await validateCommand(files, { env, out, err })));
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  err(`upbeat: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(70);
+});
