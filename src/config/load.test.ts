@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { loadFiles, loadText } from "./load.ts";
@@ -147,6 +148,15 @@ describe("native configuration", () => {
     const r = loadText("u.yaml", "monitors:\n  - name: a\n   url: x\n", { env: {} });
     assert.equal(errors(r).length, 1);
     assert.equal(errors(r)[0]?.line, 3);
+  });
+
+  test("the README's example loads without a problem", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(yaml, "README has a yaml example");
+    const r = loadText("README.md", yaml, { env: { API_TOKEN: "t" } });
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.config.monitors.map((m) => m.kind), ["http", "tcp", "tls", "dns"]);
   });
 
   test("an interval under 1s is refused", () => {

@@ -43,6 +43,10 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
   const merged: LoadResult = { config: { monitors: [], groups: [], files: [...files] }, problems: [...env.problems] };
   const owner = new Map<string, string>();
   for (const file of files) {
+    if (/^s3:\/\//i.test(file)) {
+      merged.problems.push({ severity: "error", file, path: "", message: "reading definitions from S3 is not supported yet; copy the file locally and name that path" });
+      continue;
+    }
     let text: string;
     try {
       text = await readFile(file, "utf8");

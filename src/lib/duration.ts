@@ -15,18 +15,3 @@ export function parseDurationMs(value: string | number): number | undefined {
   for (const m of s.matchAll(PART)) total += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
   return Math.round(total);
 }
-
-/** Formats milliseconds compactly for people: `850ms`, `1.2s`, `2m5s`, `1h`. */
-export function formatDurationMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(ms < 10_000 ? 2 : 1))}s`;
-  const parts: string[] = [];
-  let rest = Math.round(ms / 1000);
-  for (const [unit, sec] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
-    if (rest >= sec) {
-      parts.push(`${Math.floor(rest / sec)}${unit}`);
-      rest %= sec;
-    }
-  }
-  return parts.join("");
-}
