@@ -149,6 +149,12 @@ describe("http probe against a plain HTTP server", () => {
     assert.equal(o.phase, "connect");
   });
 
+  test("a host name is resolved first, with its own timing", async () => {
+    const o = await httpProbe(check(`http://localhost:${srv.port}/ok`), ctx());
+    assert.equal(o.health, "up", o.reason);
+    assert.ok(o.timings.dnsMs !== undefined && o.timings.dnsMs >= 0);
+  });
+
   test("a name that does not resolve fails in the dns phase", async () => {
     const o = await httpProbe(check("http://upbeat-test.invalid/"), ctx());
     assert.equal(o.failure, "dns");
