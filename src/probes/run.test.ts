@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import net from "node:net";
-import { once } from "node:events";
+import { getEventListeners, once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import { loadText } from "../config/load.ts";
 import type { Monitor } from "../config/model.ts";
@@ -112,6 +112,18 @@ describe("Upbeat's retries", () => {
       assert.ok(performance.now() - t0 < 1000);
     } finally {
       server.close();
+    }
+  });
+
+  test("a long-lived shutdown signal keeps no listener per attempt (no leak in a server)", async () => {
+    const srv = await startHttpServer((_q, res) => res.end("ok"));
+    try {
+      const shutdown = new AbortController();
+      const m: Monitor = { id: "m", name: "m", kind: "http", groupPath: [], source: { format: "cli" }, check: { type: "http", name: "m", url: `${srv.url}/` }, settings: resolveSettings({}) };
+      for (let i = 0; i < 50; i++) await runCheck(m, { probes, signal: shutdown.signal });
+      assert.equal(getEventListeners(shutdown.signal, "abort").length, 0);
+    } finally {
+      await srv.close();
     }
   });
 

@@ -30,11 +30,30 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener("abort", done, { once: true });
   });
 
+/**
+ * An attempt's signal: aborted by its own timer or by the run's shutdown signal. Built by hand
+ * rather than with AbortSignal.any/timeout, which on Node 20 keep an entry on the long-lived
+ * shutdown signal per call (a leak in a server) and cost more CPU per probe (bench/RESULTS.md).
+ */
+function attemptSignal(timeoutMs: number, shutdown: AbortSignal | undefined): { signal: AbortSignal; done: () => void } {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs);
+  const onShutdown = () => ac.abort(shutdown?.reason);
+  if (shutdown?.aborted) ac.abort(shutdown.reason);
+  else shutdown?.addEventListener("abort", onShutdown, { once: true });
+  return {
+    signal: ac.signal,
+    done: () => {
+      clearTimeout(timer);
+      shutdown?.removeEventListener("abort", onShutdown);
+    },
+  };
+}
+
 /** Runs one attempt with its own deadline; a probe bug becomes a failed outcome, not a crash. */
 async function attemptOnce(monitor: Monitor, attempt: number, traceId: string, opts: RunOptions): Promise<AttemptRecord> {
   const now = opts.now ?? Date.now;
-  const timeout = AbortSignal.timeout(monitor.settings.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const { signal, done } = attemptSignal(monitor.settings.timeoutMs, opts.signal);
   const ctx: ProbeContext = { signal, timeoutMs: monitor.settings.timeoutMs, attempt, traceId, thresholds: monitor.settings.thresholds, now };
   const startedAt = now();
   let outcome: ProbeOutcome;
@@ -43,6 +62,8 @@ async function attemptOnce(monitor: Monitor, attempt: number, traceId: string, o
     outcome = await probe(monitor.check, ctx);
   } catch (err) {
     outcome = { ok: false, health: "down", phase: "setup", failure: "error", reason: `probe error: ${errorMessage(err)}`, timings: { totalMs: now() - startedAt }, assertions: [], facts: {} };
+  } finally {
+    done();
   }
   return { attempt, startedAt, ...outcome };
 }
