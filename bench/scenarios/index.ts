@@ -1,0 +1,6 @@
+/** Every benchmark scenario, in the order `npm run bench` runs them. A new scenario is one file and one line here. */
+import type { Scenario } from "../lib/types.ts";
+import { probeHttp } from "./probe-http.ts";
+
+/** The scenarios by name. */
+export const SCENARIOS: readonly Scenario[] = [probeHttp];
