@@ -2,10 +2,9 @@
 import { loadFiles } from "../config/load.ts";
 import type { Monitor } from "../config/model.ts";
 import type { ConfigProblem } from "../config/problems.ts";
-import { DNS_TYPES } from "../config/schema/checks.ts";
+import { DNS_TYPES, HTTP_DEFAULTS } from "../config/schema/checks.ts";
 import { checkSemantics } from "../config/semantics.ts";
 import { resolveSettings } from "../config/settings.ts";
-import { HTTP_DEFAULTS } from "../config/schema/checks.ts";
 
 /** Options of `upbeat check` that shape monitors made from URLs. */
 export interface UrlOptions {

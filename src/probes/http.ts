@@ -36,7 +36,7 @@ function requestHeaders(check: HttpCheckInput): Record<string, string> {
 const SENSITIVE = ["authorization", "cookie", "proxy-authorization"];
 
 /** Follows redirects as configured; returns the last hop and the redirect chain. */
-async function fetchWithRedirects(check: HttpCheckInput, ctx: ProbeContext, first: URL): Promise<{ hop: HopResult; url: URL; redirects: string[]; totalMs: number }> {
+async function fetchWithRedirects(check: HttpCheckInput, ctx: ProbeContext, first: URL): Promise<{ hop: HopResult; redirects: string[]; totalMs: number; limitHit: boolean }> {
   const started = performance.now();
   const max = check.followRedirects === false ? 0 : (check.maxRedirects ?? HTTP_DEFAULTS.maxRedirects);
   let url = first;
@@ -46,13 +46,14 @@ async function fetchWithRedirects(check: HttpCheckInput, ctx: ProbeContext, firs
   const redirects: string[] = [];
   for (;;) {
     const hop = await requestOnce({ url, method, headers, body, tls: check.tls, bodyLimitBytes: check.bodyLimitBytes ?? HTTP_DEFAULTS.bodyLimitBytes, signal: ctx.signal, nowMs: ctx.now() });
-    const location = hop.kind === "response" ? hop.headers.location : undefined;
-    if (hop.kind === "error" || !location || hop.status < 300 || hop.status > 399 || redirects.length >= max || check.followRedirects === false) {
-      return { hop, url, redirects, totalMs: performance.now() - started };
+    const status = hop.kind === "response" ? hop.status : 0;
+    const location = hop.kind === "response" && status >= 300 && status <= 399 ? hop.headers.location : undefined;
+    if (!location || max === 0 || redirects.length >= max) {
+      return { hop, redirects, totalMs: performance.now() - started, limitHit: Boolean(location) && max > 0 };
     }
     const next = new URL(location, url);
     if (next.origin !== url.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !SENSITIVE.includes(k)));
-    if (hop.status === 303 || ((hop.status === 301 || hop.status === 302) && method !== "GET" && method !== "HEAD")) {
+    if (status === 303 || ((status === 301 || status === 302) && method !== "GET" && method !== "HEAD")) {
       method = "GET";
       body = undefined;
     }
@@ -71,7 +72,7 @@ export const httpProbe: Probe<"http"> = async (check, ctx) => {
   } catch {
     return failed("setup", "error", `invalid URL ${target}`, { totalMs: 0 }, facts);
   }
-  const { hop, redirects, totalMs } = await fetchWithRedirects(check, ctx, first);
+  const { hop, redirects, totalMs, limitHit } = await fetchWithRedirects(check, ctx, first);
   if (redirects.length) facts.redirects = redirects;
   if (hop.cert) facts.cert = hop.cert;
   if (hop.remote) facts.remoteAddress = hop.remote;
@@ -94,7 +95,7 @@ export const httpProbe: Probe<"http"> = async (check, ctx) => {
     // Trust and expiry were judged at the handshake when verifying; the day bounds apply either way.
     ...(hop.cert ? certAssertions(hop.cert, false, ctx.thresholds).filter((a) => a.name !== "certificate not expired") : []),
   ];
-  if (redirects.length >= (check.maxRedirects ?? HTTP_DEFAULTS.maxRedirects) && check.followRedirects !== false && hop.headers.location && hop.status >= 300 && hop.status < 400) {
+  if (limitHit) {
     assertions.push({ name: "redirects", ok: false, severity: "down", expected: `at most ${check.maxRedirects ?? HTTP_DEFAULTS.maxRedirects}`, actual: `more (next: ${hop.headers.location})` });
   }
   const outcome = judged(timings, facts, assertions);
