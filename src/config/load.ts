@@ -6,6 +6,7 @@ import { type CupcakeEnv, parseCupcakeEnv } from "./cupcake-env.ts";
 import { interpolate } from "./interpolate.ts";
 import type { UpbeatConfig } from "./model.ts";
 import { loadNative } from "./native.ts";
+import { parseS3Url, readS3Text } from "./s3.ts";
 import type { ConfigProblem } from "./problems.ts";
 import { parseSource } from "./source.ts";
 
@@ -43,15 +44,12 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
   const merged: LoadResult = { config: { monitors: [], groups: [], files: [...files] }, problems: [...env.problems] };
   const owner = new Map<string, string>();
   for (const file of files) {
-    if (/^s3:\/\//i.test(file)) {
-      merged.problems.push({ severity: "error", file, path: "", message: "reading definitions from S3 is not supported yet; copy the file locally and name that path" });
-      continue;
-    }
     let text: string;
     try {
-      text = await readFile(file, "utf8");
+      text = parseS3Url(file) ? await readS3Text(file, opts.env) : await readFile(file, "utf8");
     } catch (err) {
-      merged.problems.push({ severity: "error", file, path: "", message: `cannot read the file: ${errorMessage(err)}` });
+      const name = err instanceof Error && err.name !== "Error" ? `${err.name}: ` : "";
+      merged.problems.push({ severity: "error", file, path: "", message: `cannot read the file: ${name}${errorMessage(err)}` });
       continue;
     }
     const one = loadText(file, text, opts, env.value);
