@@ -2,7 +2,6 @@
  * Reads a definitions file from `s3://bucket/key`, as Cupcake's *_DEFINITIONS_FILE variables
  * allow. Region, credentials and endpoint come from the standard AWS variables passed in.
  */
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 
 /** Bucket and key of an `s3://bucket/key` URL, or undefined when it is not one. */
 export function parseS3Url(url: string): { bucket: string; key: string } | undefined {
@@ -14,6 +13,8 @@ export function parseS3Url(url: string): { bucket: string; key: string } | undef
 export async function readS3Text(url: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
   const loc = parseS3Url(url);
   if (!loc) throw new Error("expected s3://bucket/key");
+  // Loaded on first use: the SDK is large and most configurations never touch S3.
+  const { GetObjectCommand, S3Client } = await import("@aws-sdk/client-s3");
   const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   const credentials =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
