@@ -1,0 +1,81 @@
+/**
+ * Opens the store a configuration asks for: a SQLite file (the default, `<data>/upbeat.db`) or
+ * PostgreSQL (`postgres://…`, or Cupcake's `DB_TYPE=postgresql` with `DB_HOST`, `DB_NAME`, …).
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { CupcakeEnv } from "../config/cupcake-env.ts";
+import { KyselyStore, migrate } from "./kysely-store.ts";
+import type { Database } from "./schema.ts";
+import type { Store } from "./types.ts";
+
+/** Where the data lives. */
+export type StoreSpec =
+  | { kind: "sqlite"; file: string }
+  | { kind: "postgres"; connection: pg.PoolConfig; schema?: string; label: string };
+
+/** Whether a `database.url` names PostgreSQL. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** Picks the store: `database.url` first, then Cupcake's DB_* variables when set, then `<dataDir>/upbeat.db`. */
+export function storeSpec(o: { url?: string | undefined; dataDir: string; cupcake?: CupcakeEnv | undefined; cupcakeDbSet?: boolean }): StoreSpec {
+  if (o.url) {
+    if (isPostgresUrl(o.url)) return { kind: "postgres", connection: { connectionString: o.url }, label: redactUrl(o.url) };
+    return { kind: "sqlite", file: o.url.replace(/^sqlite:(\/\/)?/i, "") };
+  }
+  const c = o.cupcake;
+  if (c && o.cupcakeDbSet) {
+    if (c.dbType !== "postgresql") return { kind: "sqlite", file: c.dbName };
+    // Cupcake's README documents DB_HOST as host:port; it handed the value to libpq as a host.
+    const m = /^(.*):(\d+)$/.exec(c.dbHost ?? "");
+    const connection: pg.PoolConfig = { database: c.dbName, host: m ? m[1] : c.dbHost, port: m ? Number(m[2]) : undefined, user: c.dbUser, password: c.dbPassword };
+    return { kind: "postgres", connection, label: `postgresql ${c.dbHost ?? "localhost"}/${c.dbName}` };
+  }
+  return { kind: "sqlite", file: join(o.dataDir, "upbeat.db") };
+}
+
+/** A connection string without its password, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+}
+
+/** bigint and numeric columns as JS numbers (epoch ms and counters fit in 2^53). */
+const PG_TYPES = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as "text");
+  },
+};
+
+/** Opens and migrates the store. */
+export async function openStore(spec: StoreSpec): Promise<Store> {
+  if (spec.kind === "sqlite") {
+    if (spec.file !== ":memory:") mkdirSync(dirname(spec.file), { recursive: true });
+    const sqlite = new BetterSqlite3(spec.file);
+    sqlite.pragma("journal_mode = WAL");
+    // WAL with NORMAL: a commit survives the process being killed; only a power cut can lose the last ones.
+    sqlite.pragma("synchronous = NORMAL");
+    sqlite.pragma("busy_timeout = 5000");
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    await migrate(db, "sqlite");
+    return new KyselyStore(db, "sqlite");
+  }
+  const options = spec.schema ? `-c search_path=${spec.schema}` : undefined;
+  const pool = new pg.Pool({ max: 4, ...spec.connection, ...(options ? { options } : {}), types: PG_TYPES });
+  // A dropped idle connection must not crash the process; the next query reconnects.
+  pool.on("error", () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    if (spec.schema) await db.schema.createSchema(spec.schema).ifNotExists().execute();
+    await migrate(db, "postgres");
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  return new KyselyStore(db, "postgres");
+}

@@ -1,0 +1,204 @@
+/** The store contract: the same suite against SQLite and PostgreSQL. */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type TestStore, postgresStore, postgresUnavailable, REQUIRE_SERVICES, sqliteStore } from "../../test/helpers/stores.ts";
+import type { MonitorState } from "../core/monitor-state.ts";
+import { BUCKET_MS, bucketStart } from "./rollups.ts";
+import { sketchDecode, sketchQuantile } from "./sketch.ts";
+import type { MonitorRecord, RollupRecord, Store, WriteBatch } from "./types.ts";
+import { DEFAULT_RETENTION } from "./types.ts";
+
+const T0 = Date.UTC(2026, 10, 20, 12, 30, 0);
+const HOUR = BUCKET_MS.hour;
+const DAY = BUCKET_MS.day;
+
+function mon(id: string, extra: Partial<MonitorRecord> = {}): MonitorRecord {
+  return { id, name: id.toUpperCase(), kind: "http", groupPath: ["g"], source: "native", definition: { url: `http://127.0.0.1/${id}` }, ...extra };
+}
+
+function batch(over: Partial<WriteBatch>): WriteBatch {
+  return { results: [], states: [], incidents: [], outbox: [], rollups: [], activeInserts: [], activeDeletes: [], ...over };
+}
+
+function rollup(seq: number, bucket: number, checks: number, failures: number, extra: Partial<RollupRecord> = {}): RollupRecord {
+  return { seq, bucket, checks, failures, degraded: 0, downMs: failures * 60_000, latCount: checks - failures, latSum: (checks - failures) * 100, latMin: 50, latMax: 150, sketch: "", ...extra };
+}
+
+function contract(name: string, make: () => Promise<TestStore>, skip: () => Promise<string | undefined>) {
+  describe(`store contract: ${name}`, () => {
+    let t: TestStore;
+    let s: Store;
+    let skipReason: string | undefined;
+    before(async () => {
+      skipReason = await skip();
+      if (skipReason && REQUIRE_SERVICES) throw new Error(`${skipReason} (UPBEAT_REQUIRE_SERVICES=1)`);
+      if (skipReason) return;
+      t = await make();
+      s = t.store;
+    });
+    after(async () => t?.cleanup());
+    const it = (title: string, fn: () => Promise<void>): void => {
+      test(title, async (tc) => {
+        if (skipReason) return tc.skip(skipReason);
+        await fn();
+      });
+    };
+
+    it("syncs definitions: stable keys, changes, removal and return", async () => {
+      const ids = await s.syncMonitors([mon("a"), mon("b")], T0);
+      const a = ids.get("a");
+      assert.ok(a !== undefined && ids.get("b") !== undefined && a !== ids.get("b"));
+      await s.syncMonitors([mon("a", { name: "Renamed" })], T0 + 1000);
+      let list = await s.listMonitors();
+      assert.deepEqual(list.map((m) => [m.id, m.name, m.status]), [["a", "Renamed", "pending"]]);
+      assert.equal(list[0]?.updatedAt, T0 + 1000);
+      assert.deepEqual(list[0]?.groupPath, ["g"]);
+      const again = await s.syncMonitors([mon("a", { name: "Renamed" }), mon("b")], T0 + 2000);
+      assert.equal(again.get("a"), a, "a key never changes");
+      list = await s.listMonitors();
+      assert.deepEqual(list.map((m) => m.id), ["a", "b"]);
+      assert.equal(await s.getMonitor("nope"), undefined);
+    });
+
+    it("commits results, state, incidents and outbox in one batch, and loads them back", async () => {
+      const ids = await s.syncMonitors([mon("a"), mon("b")], T0);
+      const seq = ids.get("a") as number;
+      const incident = { number: 1, openedAt: T0, cause: "HTTP 503" };
+      const state: MonitorState = { monitorId: "a", status: "down", since: T0, failures: 1, successes: 0, lastIncidentNumber: 1, incident, lastReminderAt: T0 };
+      const last = { monitorId: "a", at: T0, health: "down" as const, durationMs: 12.5, statusCode: 503, phase: "assert", failure: "assertion", reason: "HTTP 503", region: "local" };
+      const ob = await s.commit(
+        batch({
+          results: [{ seq, at: T0, health: "down", durationMs: 12.5, statusCode: 503, phase: "assert", failure: "assertion", reason: "HTTP 503", region: "local", detail: { attempts: [{ attempt: 1, totalMs: 12.5 }] } }],
+          states: [{ seq, state, lastResult: last }],
+          incidents: [{ seq, incident }],
+          outbox: [{ monitorId: "a", type: "incident.opened", at: T0, payload: { incident } }],
+        }),
+      );
+      assert.equal(ob.length, 1);
+      const loaded = (await s.loadStates()).find((x) => x.monitorId === "a");
+      assert.deepEqual(loaded?.state, state);
+      const view = await s.getMonitor("a");
+      assert.equal(view?.status, "down");
+      assert.deepEqual(view?.incident, incident);
+      assert.deepEqual(view?.lastResult, last);
+      const results = await s.results("a", { limit: 10 });
+      assert.equal(results.length, 1);
+      assert.deepEqual(results[0]?.detail, { attempts: [{ attempt: 1, totalMs: 12.5 }] });
+      assert.equal(results[0]?.statusCode, 503);
+      const pending = await s.outbox("pending", 10);
+      assert.equal(pending.length, 1);
+      assert.deepEqual(pending[0]?.payload, { incident });
+      await s.markOutbox([ob[0] as number], "done", T0 + 5);
+      assert.equal((await s.outbox("pending", 10)).length, 0);
+      assert.equal((await s.outbox("done", 10))[0]?.attempts, 1);
+
+      // Resolution: same incident number updated in place; the state has no incident.
+      const resolved = { ...incident, resolvedAt: T0 + 65_000, durationSec: 65, resolution: "recovered" as const };
+      const upState: MonitorState = { monitorId: "a", status: "up", since: T0 + 65_000, failures: 0, successes: 1, lastIncidentNumber: 1 };
+      await s.commit(batch({ states: [{ seq, state: upState }], incidents: [{ seq, incident: resolved }] }));
+      assert.deepEqual((await s.loadStates()).find((x) => x.monitorId === "a")?.state, upState);
+      assert.deepEqual(await s.incidents({ open: true, limit: 10 }), []);
+      assert.deepEqual(await s.incidents({ monitorId: "a", limit: 10 }), [{ monitorId: "a", ...resolved }]);
+      assert.deepEqual((await s.getMonitor("a"))?.lastResult, last, "a state written without a result keeps the last result");
+    });
+
+    it("a failed batch writes nothing", async () => {
+      const ids = await s.syncMonitors([mon("a"), mon("b")], T0);
+      const seq = ids.get("a") as number;
+      const before = await s.countResults();
+      const bad = batch({
+        results: [{ seq, at: T0 + 1, health: "up", durationMs: 1, region: "local" }],
+        // A null status violates NOT NULL: the whole transaction must roll back.
+        states: [{ seq, state: { monitorId: "a", status: null as unknown as "up", since: T0, failures: 0, successes: 0, lastIncidentNumber: 0 } }],
+      });
+      await assert.rejects(s.commit(bad));
+      assert.equal(await s.countResults(), before);
+    });
+
+    it("writes rollups in full and merges into a stored row after a restart", async () => {
+      const seq = (await s.syncMonitors([mon("a"), mon("b")], T0)).get("b") as number;
+      const bucket = bucketStart("minute", T0);
+      await s.commit(batch({ rollups: [{ size: "minute", row: rollup(seq, bucket, 6, 1, { sketch: "10:5" }), merge: false }] }));
+      await s.commit(batch({ rollups: [{ size: "minute", row: rollup(seq, bucket, 2, 0, { latMin: 20, latMax: 400, sketch: "30:2" }), merge: true }] }));
+      const r = await s.rollup("minute", seq, bucket);
+      assert.equal(r?.checks, 8);
+      assert.equal(r?.failures, 1);
+      assert.equal(r?.latCount, 7);
+      assert.equal(r?.latMin, 20);
+      assert.equal(r?.latMax, 400);
+      assert.deepEqual([...sketchDecode(r?.sketch)], [[10, 5], [30, 2]]);
+      assert.ok((sketchQuantile(sketchDecode(r?.sketch), 0.99) ?? 0) > 10);
+      const range = await s.rollups("minute", "b", bucket - 60_000, bucket + 60_000);
+      assert.equal(range.length, 1);
+    });
+
+    it("uptime for 24h/7d/30d/90d/365d comes from hour and day rollups in one query", async () => {
+      const ids = await s.syncMonitors([mon("a"), mon("b"), mon("c")], T0);
+      const c = ids.get("c") as number;
+      const hour = bucketStart("hour", T0);
+      const day = bucketStart("day", T0);
+      const rollups: WriteBatch["rollups"] = [
+        // This hour: 60 checks, 6 down. Two days ago (inside 7d only): 60 checks, 60 down.
+        { size: "hour", row: rollup(c, hour, 60, 6), merge: false },
+        { size: "hour", row: rollup(c, hour - 48 * HOUR, 60, 60), merge: false },
+        // Days: today 100/10; 20 days ago 100/0; 60 days ago 100/50; 200 days ago 100/100; 400 days ago (outside) 100/100.
+        { size: "day", row: rollup(c, day, 100, 10), merge: false },
+        { size: "day", row: rollup(c, day - 20 * DAY, 100, 0), merge: false },
+        { size: "day", row: rollup(c, day - 60 * DAY, 100, 50), merge: false },
+        { size: "day", row: rollup(c, day - 200 * DAY, 100, 100), merge: false },
+        { size: "day", row: rollup(c, day - 400 * DAY, 100, 100), merge: false },
+      ];
+      await s.commit(batch({ rollups }));
+      const u = (await s.uptime(T0, ["c"])).get("c");
+      assert.ok(u);
+      assert.equal(u["24h"].checks, 60);
+      assert.equal(u["24h"].uptimePct, 90);
+      assert.equal(u["24h"].downtimeSec, 360);
+      assert.equal(u["24h"].latencyAvgMs, 100);
+      assert.equal(u["7d"].checks, 120);
+      assert.equal(u["7d"].uptimePct, 45);
+      assert.equal(u["30d"].uptimePct, 95);
+      assert.equal(u["90d"].checks, 300);
+      assert.ok(Math.abs((u["90d"].uptimePct ?? 0) - 80) < 1e-9);
+      assert.equal(u["365d"].checks, 400);
+      assert.equal(u["365d"].uptimePct, 60);
+      assert.equal(u["365d"].latencyMinMs, 50);
+      const all = await s.uptime(T0);
+      assert.ok(all.has("c"));
+      assert.equal((await s.uptime(T0, [])).size, 0);
+    });
+
+    it("prunes expired results and rollups in bounded batches, keeping the rest", async () => {
+      const seq = (await s.syncMonitors([mon("a"), mon("b"), mon("c")], T0)).get("a") as number;
+      const old = T0 - 20 * DAY;
+      const results = Array.from({ length: 30 }, (_, i) => ({ seq, at: old + i, health: "up" as const, durationMs: 1, region: "local" }));
+      results.push({ seq, at: T0 - 1000, health: "up", durationMs: 1, region: "local" });
+      await s.commit(batch({ results, rollups: [{ size: "minute", row: rollup(seq, bucketStart("minute", T0 - 3 * DAY), 1, 0), merge: false }] }));
+      const total = await s.countResults();
+      const first = await s.prune(T0, DEFAULT_RETENTION, 10);
+      assert.ok(first >= 10 && first <= 11 + 10, `pruned ${first}`);
+      while ((await s.prune(T0, DEFAULT_RETENTION, 10)) > 0);
+      assert.ok((await s.countResults()) <= total - 30);
+      assert.deepEqual(await s.results("a", { limit: 100, before: T0 - 14 * DAY }), [], "nothing older than 14 days is left");
+      assert.ok((await s.results("a", { limit: 5, after: T0 - 2000 })).some((r) => r.at === T0 - 1000), "a recent result is kept");
+      assert.equal(await s.rollup("minute", seq, bucketStart("minute", T0 - 3 * DAY)), undefined);
+    });
+
+    it("keeps Cupcake's active table with its own columns", async () => {
+      const key: [string, string, string, string] = ["customer", "ABC", "production", "web"];
+      await s.commit(batch({ activeInserts: [{ key, timestamp: 1704164645, message: "M", url: "http://127.0.0.1:1/ok" }] }));
+      assert.deepEqual(await s.cupcakeActives(), [{ key, timestamp: 1704164645, message: "M", url: "http://127.0.0.1:1/ok" }]);
+      await s.commit(batch({ activeDeletes: [key] }));
+      assert.deepEqual(await s.cupcakeActives(), []);
+    });
+
+    it("survives a reopen: migrations are idempotent and data is kept", async () => {
+      const before = await s.listMonitors();
+      const again = await t.reopen();
+      assert.deepEqual((await again.listMonitors()).map((m) => m.id), before.map((m) => m.id));
+    });
+  });
+}
+
+contract("sqlite", sqliteStore, async () => undefined);
+contract("postgres", postgresStore, postgresUnavailable);
