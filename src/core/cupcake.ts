@@ -23,3 +23,20 @@ export function cupcakeThresholdText(o: ProbeOutcome): string | undefined {
   if (min) return `time ${min.actual} less than minimum ${min.expected.replace(">= ", "")}`;
   return undefined;
 }
+
+/** Cupcake's `repr` of an endpoint (compat §1.5): the four ids and the final URL, space separated. */
+export function cupcakeRepr(key: readonly [string, string, string, string], url: string): string {
+  return `${key.join(" ")} ${url}`;
+}
+
+/** Cupcake's failure message: the threshold wording, or `expected …, actual: …` (compat §1.5). */
+export function cupcakeFailureMessage(repr: string, kind: "http" | "tcp", expected: string, last: ProbeOutcome): string {
+  const threshold = cupcakeThresholdText(last);
+  if (threshold) return `${repr} response ${threshold}`;
+  return `${repr} expected ${expected}, actual: ${cupcakeActual(kind, last)}`;
+}
+
+/** Cupcake's recovery message, with its trailing newline. */
+export function cupcakeRecoveryMessage(repr: string, durationText: string): string {
+  return `${repr} now OK after ${durationText}\n`;
+}

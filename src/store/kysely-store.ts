@@ -252,6 +252,11 @@ export class KyselyStore implements Store {
     return r ? rollupFromRow(r) : undefined;
   }
 
+  async rollupsAt(size: RollupSize, bucket: number): Promise<RollupRecord[]> {
+    const rows = await this.db.selectFrom(ROLLUP_TABLE[size]).selectAll().where("bucket", "=", bucket).execute();
+    return rows.map(rollupFromRow);
+  }
+
   async rollups(size: RollupSize, id: string, from: number, to: number): Promise<RollupRecord[]> {
     const t = ROLLUP_TABLE[size];
     const rows = await this.db

@@ -130,6 +130,7 @@ function contract(name: string, make: () => Promise<TestStore>, skip: () => Prom
       assert.ok((sketchQuantile(sketchDecode(r?.sketch), 0.99) ?? 0) > 10);
       const range = await s.rollups("minute", "b", bucket - 60_000, bucket + 60_000);
       assert.equal(range.length, 1);
+      assert.deepEqual((await s.rollupsAt("minute", bucket)).map((x) => x.checks), [8]);
     });
 
     it("uptime for 24h/7d/30d/90d/365d comes from hour and day rollups in one query", async () => {

@@ -236,6 +236,8 @@ export interface Store {
   uptime(now: number, ids?: string[]): Promise<Map<string, Record<UptimePeriod, PeriodStats>>>;
   /** One rollup row, for tests and merges. */
   rollup(size: RollupSize, seq: number, bucket: number): Promise<RollupRecord | undefined>;
+  /** Every monitor's row for one bucket (to continue the open buckets after a restart). */
+  rollupsAt(size: RollupSize, bucket: number): Promise<RollupRecord[]>;
   /** Rollup rows of a monitor in a time range, oldest first. */
   rollups(size: RollupSize, id: string, from: number, to: number): Promise<RollupRecord[]>;
   /** Deletes up to `batch` expired rows of each kind; returns how many went. */

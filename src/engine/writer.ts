@@ -1,0 +1,203 @@
+/**
+ * Batches writes: results, states, incidents, outbox entries and rollups gathered over a short
+ * window are committed in one transaction (one writer, as SQLite wants), and the effects are
+ * handed on only after that commit. A failed commit is retried with everything kept in order.
+ */
+import type { Logger } from "pino";
+import { errorMessage } from "../lib/errors.ts";
+import { addSample, bucketStart, type OpenRollup, openRollup, ROLLUP_SIZES, type RollupSample, rollupRow } from "../store/rollups.ts";
+import { sketchDecode } from "../store/sketch.ts";
+import type { OutboxRecord, RollupRecord, RollupSize, Store, WriteBatch } from "../store/types.ts";
+
+/** An empty batch. */
+export function emptyBatch(): WriteBatch {
+  return { results: [], states: [], incidents: [], outbox: [], rollups: [], activeInserts: [], activeDeletes: [] };
+}
+
+/** Options of the writer. */
+export interface WriterOptions {
+  /** Where to write. */
+  store: Store;
+  /** Longest a write waits for its batch (ms). */
+  flushMs: number;
+  /** Entries that trigger a flush before the window ends. */
+  maxBatch: number;
+  /** Log. */
+  log: Logger;
+  /** Called after a commit with the outbox entries it made durable, with their ids. */
+  onCommitted?: (entries: Array<{ id: number; record: OutboxRecord }>) => void;
+  /** Results kept in memory at most while the database refuses writes (the oldest go first). */
+  maxPendingResults?: number;
+}
+
+interface Open {
+  acc: OpenRollup;
+  dirty: boolean;
+}
+
+/** The batching writer. */
+export class BatchWriter {
+  private pending = emptyBatch();
+  private dirty = 0;
+  private readonly open = new Map<string, Open>();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private waiters: Array<() => void> = [];
+  private retryMs = 0;
+  private closed = false;
+  /** Results dropped because the database refused writes for too long. */
+  droppedResults = 0;
+  /** Commits done. */
+  commits = 0;
+
+  /** Creates a writer; nothing is written until entries are added. */
+  constructor(private readonly o: WriterOptions) {}
+
+  /** Starts the open buckets from what is stored, so a restart mid-hour adds to the hour's row. */
+  preload(rows: Array<{ size: RollupSize; row: RollupRecord }>): void {
+    for (const { size, row } of rows) this.open.set(`${size}:${row.seq}`, { acc: { row: { ...row }, sketch: sketchDecode(row.sketch) }, dirty: false });
+  }
+
+  /** Queues entries for the next transaction. */
+  add(part: Partial<WriteBatch>): void {
+    for (const k of Object.keys(part) as Array<keyof WriteBatch>) {
+      const items = part[k] as unknown[] | undefined;
+      if (!items?.length) continue;
+      for (const item of items) (this.pending[k] as unknown[]).push(item);
+    }
+    this.schedule();
+  }
+
+  /** Adds a result to the minute, hour and day rollups of its monitor. */
+  sample(seq: number, at: number, s: RollupSample): void {
+    for (const size of ROLLUP_SIZES) {
+      const key = `${size}:${seq}`;
+      const bucket = bucketStart(size, at);
+      let cur = this.open.get(key);
+      if (!cur || cur.acc.row.bucket !== bucket) {
+        if (cur?.dirty) {
+          this.pending.rollups.push({ size, row: rollupRow(cur.acc), merge: false });
+          this.dirty--;
+        }
+        cur = { acc: openRollup(seq, bucket), dirty: false };
+        this.open.set(key, cur);
+      }
+      addSample(cur.acc, s);
+      if (!cur.dirty) this.dirty++;
+      cur.dirty = true;
+    }
+    this.schedule();
+  }
+
+  /** Drops the open rollups of a monitor that is gone (after their last write). */
+  forget(seq: number): void {
+    for (const size of ROLLUP_SIZES) {
+      const cur = this.open.get(`${size}:${seq}`);
+      if (!cur) continue;
+      if (cur.dirty) {
+        this.pending.rollups.push({ size, row: rollupRow(cur.acc), merge: false });
+        this.dirty--;
+      }
+      this.open.delete(`${size}:${seq}`);
+    }
+  }
+
+  /** Entries waiting for the next transaction. */
+  get size(): number {
+    let n = this.dirty;
+    for (const v of Object.values(this.pending) as unknown[][]) n += v.length;
+    return n;
+  }
+
+  /** Resolves once everything added so far is committed. */
+  durable(): Promise<void> {
+    if (this.size === 0 && !this.inFlight) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.closed && this.size > 0 && !this.inFlight) {
+      void this.flush();
+      return;
+    }
+    if (this.inFlight) return;
+    const full = !this.retryMs && this.size >= this.o.maxBatch;
+    if (this.timer && !full) return;
+    if (this.timer) clearTimeout(this.timer);
+    const ms = this.retryMs || (full ? 0 : this.o.flushMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, ms);
+  }
+
+  /** Commits what is queued now (waits for a commit in progress first). */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.inFlight) await this.inFlight;
+    if (this.size === 0) {
+      this.release(this.waiters.splice(0));
+      return;
+    }
+    const batch = this.take();
+    const waiters = this.waiters.splice(0);
+    this.inFlight = this.commit(batch, waiters);
+    await this.inFlight;
+    this.inFlight = undefined;
+    if (this.size > 0 || this.waiters.length) this.schedule();
+  }
+
+  private take(): WriteBatch {
+    const batch = this.pending;
+    for (const [key, cur] of this.open) {
+      if (!cur.dirty) continue;
+      batch.rollups.push({ size: key.slice(0, key.indexOf(":")) as RollupSize, row: rollupRow(cur.acc), merge: false });
+      cur.dirty = false;
+    }
+    this.pending = emptyBatch();
+    this.dirty = 0;
+    return batch;
+  }
+
+  private async commit(batch: WriteBatch, waiters: Array<() => void>): Promise<void> {
+    try {
+      const ids = await this.o.store.commit(batch);
+      this.commits++;
+      this.retryMs = 0;
+      this.release(waiters);
+      if (ids.length && this.o.onCommitted) this.o.onCommitted(ids.map((id, i) => ({ id, record: batch.outbox[i] as OutboxRecord })));
+    } catch (err) {
+      this.retryMs = Math.min(30_000, Math.max(500, this.retryMs * 2));
+      this.o.log.error({ err: errorMessage(err), retryInMs: this.retryMs, results: batch.results.length }, "database write failed; will retry");
+      this.requeue(batch, waiters);
+    }
+  }
+
+  /** Puts a failed batch back in front of what came since, so order is kept. */
+  private requeue(batch: WriteBatch, waiters: Array<() => void>): void {
+    const next = this.pending;
+    for (const k of Object.keys(batch) as Array<keyof WriteBatch>) for (const item of next[k] as unknown[]) (batch[k] as unknown[]).push(item);
+    const max = this.o.maxPendingResults ?? 200_000;
+    if (batch.results.length > max) {
+      this.droppedResults += batch.results.length - max;
+      batch.results.splice(0, batch.results.length - max);
+    }
+    this.pending = batch;
+    this.waiters.unshift(...waiters);
+  }
+
+  private release(waiters: Array<() => void>): void {
+    for (const w of waiters) w();
+  }
+
+  /** Flushes everything and stops taking timers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.retryMs = 0;
+    await this.flush();
+  }
+}
