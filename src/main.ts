@@ -37,7 +37,8 @@ program
   .option("-d, --data <dir>", "data directory (UPBEAT_DATA)", env.UPBEAT_DATA ?? "./data")
   .action(async (o: { config?: string[]; listen: string; data: string }) => {
     const files = o.config ?? env.UPBEAT_CONFIG?.split(",").filter(Boolean) ?? (env.ENDPOINT_DEFINITIONS_FILE ? [env.ENDPOINT_DEFINITIONS_FILE] : []);
-    const code = await serveCommand({ files, listen: o.listen, dataDir: o.data }, { env, out, err, signal: shutdownSignal() });
+    const onReload = (fn: () => void) => process.on("SIGHUP", fn);
+    const code = await serveCommand({ files, listen: o.listen, dataDir: o.data }, { env, out, err, signal: shutdownSignal(), onReload });
     process.exit(code);
   });
 

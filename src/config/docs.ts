@@ -1,7 +1,7 @@
 /** Generates the configuration reference (docs/config.md) from the schema, its single source. */
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { CHECK_SCHEMAS } from "./schema/checks.ts";
-import { Defaults, Thresholds, TlsOptions } from "./schema/common.ts";
+import { DatabaseSettings, Defaults, Retention, Thresholds, TlsOptions } from "./schema/common.ts";
 import { ShallowGroup, ShallowRoot } from "./schema/root.ts";
 
 type Props = Record<string, TSchema>;
@@ -76,5 +76,6 @@ export function configReference(): string {
   ];
   for (const [kind, s] of Object.entries(CHECK_SCHEMAS)) out.push(...section(`Monitor type \`${kind}\``, s));
   out.push(...section("thresholds", Thresholds), ...section("tls-options", TlsOptions));
+  out.push(...section("database", DatabaseSettings), ...section("retention", Retention));
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
 }

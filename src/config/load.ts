@@ -64,6 +64,9 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
       merged.config.monitors.push(m);
     }
     merged.config.groups.push(...one.config.groups);
+    if (one.config.database && merged.config.database) {
+      merged.problems.push({ severity: "error", file, path: "database", message: `the database is also set in ${merged.config.database.file}; set it in one file` });
+    } else if (one.config.database) merged.config.database = one.config.database;
   }
   return merged;
 }

@@ -86,8 +86,20 @@ export interface GroupNode {
   monitorIds: string[];
 }
 
+/** The store settings, in base units. */
+export interface DatabaseConfig {
+  /** `postgres://…` or a SQLite path; absent: the default. */
+  url?: string;
+  /** Days each kind of data is kept. */
+  retention: { resultsDays: number; minuteDays: number; hourDays: number; dayDays: number; outboxDays: number };
+  /** The file that set it. */
+  file: string;
+}
+
 /** A whole loaded configuration. */
 export interface UpbeatConfig {
+  /** Store settings, when a file gave them. */
+  database?: DatabaseConfig;
   /** Every monitor, in file order. */
   monitors: Monitor[];
   /** Top-level groups. */

@@ -1,7 +1,7 @@
 /** Loads the native file: walks groups to any depth, validates each piece, resolves inheritance and ids. */
 import { Value } from "@sinclair/typebox/value";
 import { parseDurationMs } from "../lib/duration.ts";
-import type { GroupNode, Monitor, UpbeatConfig } from "./model.ts";
+import type { DatabaseConfig, GroupNode, Monitor, UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
 import { CHECK_SCHEMAS, type CheckInput, type CheckKind } from "./schema/checks.ts";
 import { ShallowGroup, ShallowRoot } from "./schema/root.ts";
@@ -110,6 +110,17 @@ function loadChildren(w: Walk, obj: Obj, at: Segs, settings: SettingsLayer, grou
   return node;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The `database` section in base units (the schema has checked its shape). */
+function databaseOf(file: string, raw: unknown): DatabaseConfig | undefined {
+  if (!raw || typeof raw !== "object") return undefined;
+  const d = raw as { url?: string; retention?: Record<string, string | number> };
+  const days = (k: string, dflt: string) => (parseDurationMs(d.retention?.[k] ?? dflt) ?? parseDurationMs(dflt) ?? 0) / DAY_MS;
+  const retention = { resultsDays: days("results", "14d"), minuteDays: days("minuteRollups", "2d"), hourDays: days("hourRollups", "90d"), dayDays: days("dayRollups", "731d"), outboxDays: 7 };
+  return { ...(typeof d.url === "string" ? { url: d.url } : {}), retention, file };
+}
+
 /** Loads a parsed native file into monitors and groups, collecting every problem. */
 export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatConfig; problems: ConfigProblem[] } {
   const w: Walk = { src, problems: [], monitors: [], ids: new Map() };
@@ -121,5 +132,6 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
   const defaults = root.defaults ?? {};
   durationProblems(w, ["defaults"], defaults);
   const top = loadChildren(w, root, [], mergeSettings({}, defaults), [], [], "");
-  return { config: { monitors: w.monitors, groups: top.groups, files: [src.file] }, problems: w.problems };
+  const database = databaseOf(src.file, root.database);
+  return { config: { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}) }, problems: w.problems };
 }

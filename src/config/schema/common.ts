@@ -107,3 +107,25 @@ export const Operator = Type.Union(
   OPERATORS.map((op) => Type.Literal(op)),
   { errorMessage: "operator must be one of == != < <= > >= contains not-contains matches not-matches exists not-exists" },
 );
+
+/** Retention of stored data. */
+export const Retention = Type.Object(
+  {
+    results: Type.Optional(Duration("How long raw results (every check with its attempts) are kept.", "14d")),
+    minuteRollups: Type.Optional(Duration("How long per-minute rollups are kept.", "2d")),
+    hourRollups: Type.Optional(Duration("How long per-hour rollups are kept.", "90d")),
+    dayRollups: Type.Optional(Duration("How long per-day rollups are kept (uptime for 365 days needs at least 365d).", "731d")),
+  },
+  { additionalProperties: false, title: "retention", description: "How long history is kept; older rows are pruned in small batches." },
+);
+
+/** Where state and history are stored. */
+export const DatabaseSettings = Type.Object(
+  {
+    url: Type.Optional(
+      Type.String({ minLength: 1, description: "`postgres://user:password@host:5432/db` for PostgreSQL, or a SQLite file path. Default: `upbeat.db` in the data directory; Cupcake's `DB_TYPE`/`DB_NAME`/`DB_HOST`/`DB_USER`/`DB_PASSWORD` are used when set." }),
+    ),
+    retention: Type.Optional(Retention),
+  },
+  { additionalProperties: false, title: "database", description: "The store: SQLite (default) or PostgreSQL." },
+);

@@ -1,7 +1,7 @@
 /** The native configuration file (`upbeat.yaml` / `upbeat.json`): groups of monitors, nested to any depth. */
 import { type TSchema, Type } from "@sinclair/typebox";
 import { DnsCheck, HttpCheck, TcpCheck, TlsCheck } from "./checks.ts";
-import { Defaults, InheritedSettings } from "./common.ts";
+import { DatabaseSettings, Defaults, InheritedSettings } from "./common.ts";
 
 /** Any monitor: one of the check kinds, chosen by `type` (or by the url's scheme when `type` is absent). */
 export const Monitor = Type.Union([HttpCheck, TcpCheck, DnsCheck, TlsCheck], { description: "A monitor of one of the check kinds." });
@@ -29,6 +29,7 @@ export function rootFields(monitorItem: TSchema, groupItem: TSchema) {
   return {
     version: Type.Optional(Type.Literal(1, { description: "Format version of this file." })),
     defaults: Type.Optional(Defaults),
+    database: Type.Optional(DatabaseSettings),
     monitors: Type.Optional(Type.Array(monitorItem, { description: "Monitors at the top level." })),
     groups: Type.Optional(Type.Array(groupItem, { description: "Top-level groups." })),
   };

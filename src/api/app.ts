@@ -1,0 +1,120 @@
+/**
+ * The HTTP application: health endpoints and the first read-only routes of `/api/v1`. Errors use
+ * one JSON shape everywhere: `{ code, message, statusCode }`.
+ */
+import { type Static, Type } from "@sinclair/typebox";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import type { Logger } from "pino";
+import type { Engine } from "../engine/engine.ts";
+import type { MonitorView, PeriodStats, Store, UptimePeriod } from "../store/types.ts";
+import { UPTIME_PERIODS } from "../store/types.ts";
+
+/** What the routes read from. */
+export interface AppDeps {
+  /** The store. */
+  store: Store;
+  /** The engine (absent while starting). */
+  engine: () => Engine | undefined;
+  /** Whether the instance takes traffic (false while starting or stopping). */
+  ready: () => boolean;
+  /** Logger for request errors. */
+  log: Logger;
+  /** Epoch-ms clock. */
+  now?: () => number;
+}
+
+/** The error shape of every route. */
+export function sendError(reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
+  return reply.code(statusCode).send({ code, message, statusCode });
+}
+
+const MonitorsQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union(["pending", "up", "degraded", "down", "paused", "maintenance"].map((s) => Type.Literal(s)))),
+    group: Type.Optional(Type.String({ description: "Only monitors under this group path (`a/b`)." })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+const IncidentsQuery = Type.Object(
+  {
+    monitor: Type.Optional(Type.String()),
+    open: Type.Optional(Type.Boolean()),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    before: Type.Optional(Type.Integer({ minimum: 0, description: "Only incidents opened before this epoch-ms time (paging)." })),
+  },
+  { additionalProperties: false },
+);
+
+const emptyStats = (): PeriodStats => ({ checks: 0, failures: 0, degraded: 0, downtimeSec: 0, uptimePct: null, latencyAvgMs: null, latencyMinMs: null, latencyMaxMs: null });
+
+function uptimeOf(u: Record<UptimePeriod, PeriodStats> | undefined): Record<UptimePeriod, PeriodStats> {
+  return Object.fromEntries(UPTIME_PERIODS.map((p) => [p, u?.[p] ?? emptyStats()])) as Record<UptimePeriod, PeriodStats>;
+}
+
+function monitorJson(m: MonitorView, uptime: Record<UptimePeriod, PeriodStats> | undefined, full: boolean) {
+  const out = {
+    id: m.id,
+    name: m.name,
+    kind: m.kind,
+    group: m.groupPath,
+    source: m.source,
+    readOnly: m.source !== "api",
+    status: m.status,
+    since: m.since ?? null,
+    incident: m.incident ?? null,
+    lastResult: m.lastResult ?? null,
+    uptime: full ? uptimeOf(uptime) : Object.fromEntries(UPTIME_PERIODS.map((p) => [p, uptime?.[p]?.uptimePct ?? null])),
+  };
+  return full ? { ...out, definition: m.definition, createdAt: m.createdAt, updatedAt: m.updatedAt } : out;
+}
+
+/** Builds the application (not listening). */
+export function buildApp(d: AppDeps): FastifyInstance {
+  const now = d.now ?? Date.now;
+  const app = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: true, removeAdditional: false } } });
+  app.setErrorHandler((err: { validation?: unknown; statusCode?: number; message: string }, _req, reply) => {
+    if (err.validation) return sendError(reply, 400, "UPBEAT_BAD_REQUEST", err.message);
+    if (err.statusCode && err.statusCode < 500) return sendError(reply, err.statusCode, "UPBEAT_BAD_REQUEST", err.message);
+    d.log.error({ err: err.message }, "request failed");
+    return sendError(reply, 500, "UPBEAT_INTERNAL", "internal error; see the server log");
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, "UPBEAT_NOT_FOUND", `no route ${req.method} ${req.url.split("?")[0]}`));
+
+  app.get("/healthz", async () => {
+    const e = d.engine();
+    return { status: "ok", monitors: e?.stats().monitors ?? 0 };
+  });
+  app.get("/readyz", async (_req, reply) => {
+    const e = d.engine();
+    if (!d.ready() || !e) return sendError(reply, 503, "UPBEAT_NOT_READY", "starting or stopping");
+    const s = e.stats();
+    return { status: "ready", monitors: s.monitors, checks: s.checks, running: s.running, backlog: s.backlog, pendingWrites: s.pendingWrites, lateness: s.lateness };
+  });
+
+  app.get<{ Querystring: Static<typeof MonitorsQuery> }>("/api/v1/monitors", { schema: { querystring: MonitorsQuery } }, async (req) => {
+    const { status, group, limit = 1000, offset = 0 } = req.query;
+    const prefix = group?.split("/").filter(Boolean);
+    const all = (await d.store.listMonitors()).filter((m) => (!status || m.status === status) && (!prefix || prefix.every((g, i) => m.groupPath[i] === g)));
+    const page = all.slice(offset, offset + limit);
+    const uptime = await d.store.uptime(now(), page.map((m) => m.id));
+    return { total: all.length, offset, monitors: page.map((m) => monitorJson(m, uptime.get(m.id), false)) };
+  });
+
+  app.get<{ Params: { id: string } }>("/api/v1/monitors/*", async (req, reply) => {
+    const id = decodeURIComponent((req.params as Record<string, string>)["*"] ?? "");
+    const m = await d.store.getMonitor(id);
+    if (!m) return sendError(reply, 404, "UPBEAT_MONITOR_NOT_FOUND", `no monitor "${id}"`);
+    const [uptime, recent] = await Promise.all([d.store.uptime(now(), [id]), d.store.results(id, { limit: 20 })]);
+    return { monitor: { ...monitorJson(m, uptime.get(id), true), recentResults: recent } };
+  });
+
+  app.get<{ Querystring: Static<typeof IncidentsQuery> }>("/api/v1/incidents", { schema: { querystring: IncidentsQuery } }, async (req) => {
+    const { monitor, open, limit = 100, before } = req.query;
+    const incidents = await d.store.incidents({ limit, ...(monitor !== undefined ? { monitorId: monitor } : {}), ...(open !== undefined ? { open } : {}), ...(before !== undefined ? { before } : {}) });
+    return { incidents: incidents.map((i) => ({ ...i, open: i.resolvedAt === undefined })) };
+  });
+  return app;
+}

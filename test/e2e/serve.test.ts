@@ -1,0 +1,94 @@
+/** `upbeat serve` as a real process: monitors flipping, incidents in the API, reloads, shutdown. */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { startCli } from "../helpers/cli.ts";
+import { closedPort, startHttpServer } from "../helpers/http-server.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+interface ApiIncident {
+  monitorId: string;
+  number: number;
+  open: boolean;
+  durationSec?: number;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "upbeat-serve-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function getJson<T>(url: string): Promise<T> {
+  const r = await fetch(url);
+  return (await r.json()) as T;
+}
+
+describe("upbeat serve", () => {
+  test("20 monitors against flipping servers: incidents open and resolve, the API shows them, reloads apply, SIGTERM exits 0", async () => {
+    let flipStatus = 200;
+    const target = await startHttpServer((req, res) => {
+      if (req.url?.startsWith("/flip")) res.writeHead(flipStatus).end(flipStatus === 200 ? "ok" : "broken");
+      else res.writeHead(200).end("steady");
+    });
+    const port = await closedPort();
+    const base = `http://127.0.0.1:${port}`;
+    const file = join(dir, "upbeat.yaml");
+    const monitors = (n: number, extra = "") =>
+      Array.from({ length: n }, (_, i) => `      - { name: flip-${i}, url: "${target.url}/flip/${i}" }\n      - { name: steady-${i}, url: "${target.url}/steady/${i}" }\n`).join("") + extra;
+    const yaml = (body: string) => `defaults: { interval: 1s, timeout: 2s }\ngroups:\n  - name: shop\n    monitors:\n${body}`;
+    writeFileSync(file, yaml(monitors(10)));
+    const child = startCli(["serve", "--listen", `127.0.0.1:${port}`, "--data", join(dir, "data"), "--config", file], { UPBEAT_LOG_LEVEL: "warn" });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d));
+    child.stderr.on("data", (d: Buffer) => (output += d));
+    try {
+      await waitFor("ready", () => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 15_000, 100);
+      await waitFor("all 20 up", async () => (await getJson<{ monitors: Array<{ status: string }> }>(`${base}/api/v1/monitors`)).monitors.filter((m) => m.status === "up").length === 20, 10_000, 100);
+      for (let round = 1; round <= 2; round++) {
+        flipStatus = 503;
+        await waitFor(`round ${round}: 10 open incidents`, async () => (await getJson<{ incidents: ApiIncident[] }>(`${base}/api/v1/incidents?open=true`)).incidents.length === 10, 10_000, 100);
+        const down = await getJson<{ total: number; monitors: Array<{ id: string; incident: { number: number } }> }>(`${base}/api/v1/monitors?status=down`);
+        assert.equal(down.total, 10);
+        assert.ok(down.monitors.every((m) => m.id.startsWith("shop/flip-") && m.incident.number === round));
+        flipStatus = 200;
+        await waitFor(`round ${round}: all resolved`, async () => (await getJson<{ incidents: ApiIncident[] }>(`${base}/api/v1/incidents?open=true`)).incidents.length === 0, 10_000, 100);
+      }
+      const all = await getJson<{ incidents: ApiIncident[] }>(`${base}/api/v1/incidents?limit=100`);
+      assert.equal(all.incidents.length, 20, "two incidents for each flipping monitor, none for the steady ones");
+      assert.ok(all.incidents.every((i) => i.monitorId.startsWith("shop/flip-") && !i.open && (i.durationSec ?? 0) > 0));
+      const one = await getJson<{ monitor: { status: string; uptime: { "24h": { checks: number; failures: number; uptimePct: number } }; recentResults: unknown[] } }>(`${base}/api/v1/monitors/shop/flip-3`);
+      assert.equal(one.monitor.status, "up");
+      assert.ok(one.monitor.uptime["24h"].checks >= 3 && one.monitor.uptime["24h"].failures >= 2 && one.monitor.uptime["24h"].uptimePct < 100);
+      assert.ok(one.monitor.recentResults.length >= 3);
+      const missing = await fetch(`${base}/api/v1/monitors/nope`);
+      assert.equal(missing.status, 404);
+      assert.deepEqual(await missing.json(), { code: "UPBEAT_MONITOR_NOT_FOUND", message: 'no monitor "nope"', statusCode: 404 });
+      const bad = await fetch(`${base}/api/v1/incidents?limit=abc`);
+      assert.equal(bad.status, 400);
+      assert.equal(((await bad.json()) as { code: string }).code, "UPBEAT_BAD_REQUEST");
+
+      // SIGHUP with an edited file: 5 pairs fewer and one new monitor.
+      writeFileSync(file, yaml(monitors(5, `      - { name: added, url: "${target.url}/steady/new" }\n`)));
+      child.kill("SIGHUP");
+      await waitFor("reload applied", async () => (await getJson<{ total: number }>(`${base}/api/v1/monitors`)).total === 11, 10_000, 100);
+      // A broken file is refused and the running configuration kept.
+      writeFileSync(file, yaml("      - { name: broken, url: 42 }\n"));
+      child.kill("SIGHUP");
+      await waitFor("refusal logged", () => /configuration refused/.test(output), 10_000, 50);
+      assert.equal((await getJson<{ total: number }>(`${base}/api/v1/monitors`)).total, 11);
+      // A change to the file alone (no signal) is picked up too.
+      writeFileSync(file, yaml(monitors(2)));
+      await waitFor("file change applied", async () => (await getJson<{ total: number }>(`${base}/api/v1/monitors`)).total === 4, 10_000, 100);
+
+      const t0 = performance.now();
+      child.kill("SIGTERM");
+      const [code] = (await once(child, "exit")) as [number];
+      assert.equal(code, 0, output);
+      assert.ok(performance.now() - t0 < 2000, `stopped in ${Math.round(performance.now() - t0)} ms`);
+    } finally {
+      child.kill("SIGKILL");
+      await target.close();
+    }
+  });
+});
