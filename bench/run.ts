@@ -1,7 +1,9 @@
 /**
  * Benchmark harness: `npm run bench` runs every scenario, `npm run bench -- <name>…` some of them.
  * Flags: `--runs N` (per variant, at least 3), `--profile` (profile each variant once more and
- * summarise), `--no-record` (print only; do not append to bench/RESULTS.md), `--help`.
+ * summarise), `--duration S` (measured seconds of the scenarios that run for a time, such as
+ * engine-capacity; else UPBEAT_BENCH_DURATION_S; else each scenario's default), `--no-record`
+ * (print only; do not append to bench/RESULTS.md), `--help`.
  */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -17,16 +19,26 @@ interface Args {
   names: string[];
   runs: number;
   profile: boolean;
+  /** Measured seconds for time-based scenarios; undefined: the scenario's default. */
+  durationS: number | undefined;
   record: boolean;
   help: boolean;
 }
 
-function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { names: [], runs: MIN_RUNS, profile: false, record: true, help: false };
+function parseDuration(text: string | undefined, from: string): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  const s = Number(text);
+  if (!Number.isFinite(s) || s <= 0) throw new Error(`${from} must be a positive number of seconds, not "${text}"`);
+  return s;
+}
+
+function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Args {
+  const a: Args = { names: [], runs: MIN_RUNS, profile: false, durationS: parseDuration(env.UPBEAT_BENCH_DURATION_S, "UPBEAT_BENCH_DURATION_S"), record: true, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--runs") a.runs = Number(argv[++i]);
     else if (arg === "--profile") a.profile = true;
+    else if (arg === "--duration") a.durationS = parseDuration(argv[++i] ?? "", "--duration");
     else if (arg === "--no-record") a.record = false;
     else if (arg === "--help" || arg === "-h") a.help = true;
     else if (arg.startsWith("-")) throw new Error(`unknown flag ${arg}`);
@@ -44,11 +56,11 @@ function commandLine(argv: readonly string[]): string {
 }
 
 function usage(): string {
-  return ["usage: npm run bench [-- [scenario…] [--runs N] [--profile] [--no-record]]", "", "scenarios:", ...SCENARIOS.map((s) => `  ${s.name.padEnd(14)} ${s.description}`)].join("\n");
+  return ["usage: npm run bench [-- [scenario…] [--runs N] [--duration S] [--profile] [--no-record]]", "", "scenarios:", ...SCENARIOS.map((s) => `  ${s.name.padEnd(14)} ${s.description}`)].join("\n");
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseArgs(argv, process.env);
   if (args.help) {
     console.log(usage());
     return 0;
@@ -62,7 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   for (const s of selected) {
     log(`bench: ${s.name} (${args.runs} runs per variant${args.profile ? ", then profiles" : ""})`);
-    reports.push([s.name, await s.run({ runs: args.runs, profile: args.profile, tmpDir: TMP, log })]);
+    reports.push([s.name, await s.run({ runs: args.runs, profile: args.profile, tmpDir: TMP, log, ...(args.durationS !== undefined ? { durationS: args.durationS } : {}) })]);
   }
   const text = section(date, commandLine(argv), reports);
   console.log(text);

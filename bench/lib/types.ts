@@ -6,6 +6,8 @@ export interface ScenarioContext {
   runs: number;
   /** Also profile the scenario's variants once each and summarise the top costs. */
   profile: boolean;
+  /** Measured seconds asked for (`--duration`, UPBEAT_BENCH_DURATION_S), for scenarios that run for a time. */
+  durationS?: number;
   /** Scratch directory for profiles and other files (git-ignored). */
   tmpDir: string;
   /** Progress line to the terminal (not to RESULTS.md). */

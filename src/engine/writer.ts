@@ -119,10 +119,6 @@ export class BatchWriter {
   }
 
   private schedule(): void {
-    if (this.closed && this.size > 0 && !this.inFlight) {
-      void this.flush();
-      return;
-    }
     if (this.inFlight) return;
     const full = !this.retryMs && this.size >= this.o.maxBatch;
     if (this.timer && !full) return;
@@ -194,10 +190,17 @@ export class BatchWriter {
     for (const w of waiters) w();
   }
 
-  /** Flushes everything and stops taking timers. */
-  async close(): Promise<void> {
+  /** Flushes everything, retrying a refused commit for up to `graceMs`; what still fails is logged. */
+  async close(graceMs = 1000): Promise<void> {
     this.closed = true;
-    this.retryMs = 0;
-    await this.flush();
+    const deadline = Date.now() + graceMs;
+    do {
+      this.retryMs = 0;
+      await this.flush();
+      while (this.inFlight) await this.inFlight;
+      if (this.size === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    } while (Date.now() < deadline);
+    this.o.log.error({ pending: this.size }, "stopping with writes the database refused");
   }
 }
