@@ -141,4 +141,30 @@ describe("scheduler", () => {
     assert.equal(finished, true);
     assert.equal(clock.timers.size, 0);
   });
+
+  test("one-shot deadlines share the one timer: fire once, move, clear, and a throwing one is reported", async () => {
+    const clock = new FakeClock();
+    const fired: string[] = [];
+    const errors: string[] = [];
+    const s = new Scheduler({ concurrency: 1, clock, onError: (id) => errors.push(id) });
+    s.add("job", 1000, async () => {}, 0);
+    for (let i = 0; i < 1000; i++) s.setDeadline(`d${i}`, clock.t + 500 + i, () => fired.push(`d${i}`));
+    s.setDeadline("moved", clock.t + 100, () => fired.push("moved"));
+    s.setDeadline("moved", clock.t + 5000, () => fired.push("moved"));
+    s.setDeadline("cleared", clock.t + 200, () => fired.push("cleared"));
+    s.clearDeadline("cleared");
+    s.setDeadline("bad", clock.t + 300, () => {
+      throw new Error("boom");
+    });
+    assert.equal(clock.maxArmed, 1);
+    await clock.advance(2000);
+    assert.equal(fired.length, 1000);
+    assert.deepEqual(fired.slice(0, 3), ["d0", "d1", "d2"]);
+    assert.deepEqual(errors, ["bad"]);
+    assert.equal(s.deadlineCount, 1);
+    await clock.advance(4000);
+    assert.deepEqual(fired.slice(-1), ["moved"]);
+    assert.equal(s.deadlineCount, 0);
+    assert.equal(clock.maxArmed, 1, "never more than one timer armed");
+  });
 });

@@ -43,6 +43,7 @@ export interface SchedulerOptions {
 
 interface Job extends HeapItem {
   id: string;
+  /** 0 for a one-shot deadline. */
   intervalMs: number;
   run: JobRun;
   running: boolean;
@@ -51,6 +52,13 @@ interface Job extends HeapItem {
   dueAt: number;
   /** Due time of the run waiting in the queue, for its lateness. */
   queuedDueAt: number;
+}
+
+/** A one-shot deadline: a callback at a time (heartbeat expiries, maintenance ends). */
+interface Deadline extends HeapItem {
+  id: string;
+  fire: () => void;
+  deadline: true;
 }
 
 /** A stable spread of first runs across the interval, from the key (the same after a reload). */
@@ -62,8 +70,9 @@ export function phaseOffset(key: string, intervalMs: number): number {
 
 /** Schedules periodic jobs with one timer. */
 export class Scheduler {
-  private readonly heap = new MinHeap<Job>();
+  private readonly heap = new MinHeap<Job | Deadline>();
   private readonly jobs = new Map<string, Job>();
+  private readonly deadlines = new Map<string, Deadline>();
   private readonly ready: Job[] = [];
   private readonly clock: SchedulerClock;
   private timer: unknown;
@@ -113,6 +122,40 @@ export class Scheduler {
     this.arm();
   }
 
+  /** Deadlines armed. */
+  get deadlineCount(): number {
+    return this.deadlines.size;
+  }
+
+  /**
+   * Arms (or moves) a one-shot deadline: `fire` runs once at `at`, synchronously and outside the
+   * concurrency cap (it must be quick: it records a fact, it does not do I/O itself).
+   */
+  setDeadline(id: string, at: number, fire: () => void): void {
+    const old = this.deadlines.get(id);
+    if (old) {
+      old.fire = fire;
+      if (old.key === at) return;
+      this.heap.remove(old);
+      old.key = at;
+      this.heap.push(old);
+    } else {
+      const d: Deadline = { id, fire, deadline: true, key: at, index: -1 };
+      this.deadlines.set(id, d);
+      this.heap.push(d);
+    }
+    this.arm();
+  }
+
+  /** Disarms a deadline (no-op when there is none). */
+  clearDeadline(id: string): void {
+    const d = this.deadlines.get(id);
+    if (!d) return;
+    this.deadlines.delete(id);
+    this.heap.remove(d);
+    this.arm();
+  }
+
   /** Removes a job; a run in progress finishes but is not rescheduled. */
   remove(id: string): void {
     const job = this.jobs.get(id);
@@ -145,7 +188,7 @@ export class Scheduler {
   private arm(): void {
     if (this.stopped) return;
     const next = this.heap.peek();
-    const at = next ? next.dueAt : Number.POSITIVE_INFINITY;
+    const at = next ? next.key : Number.POSITIVE_INFINITY;
     if (at === this.timerAt && this.timer !== undefined) return;
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
@@ -157,8 +200,17 @@ export class Scheduler {
   private fire(): void {
     this.timer = undefined;
     const now = this.clock.now();
-    for (let job = this.heap.peek(); job && job.dueAt <= now; job = this.heap.peek()) {
+    for (let job = this.heap.peek(); job && job.key <= now; job = this.heap.peek()) {
       this.heap.pop();
+      if ("deadline" in job) {
+        this.deadlines.delete(job.id);
+        try {
+          job.fire();
+        } catch (err) {
+          this.opts.onError?.(job.id, err);
+        }
+        continue;
+      }
       if (job.running || job.queued) this.opts.onOverrun?.(job.id);
       else {
         job.queued = true;
