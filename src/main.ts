@@ -1,6 +1,7 @@
 /** Composition root: argv and environment → commands. The only module that reads process.env or exits. */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { checkCommand } from "./cli/check.ts";
+import { type RunOptions, runCommand } from "./cli/run.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { PROBES } from "./probes/registry.ts";
@@ -68,6 +69,29 @@ program
   .description("check configuration files and print every problem (exit 0 valid, 2 invalid)")
   .argument("<files...>", "configuration files")
   .action(async (files: string[]) => process.exit(await validateCommand(files, { env, out, err })));
+
+program
+  .command("run")
+  .description("run a command and report its start, exit code and output to an Upbeat ping URL (exits with the command's code; 2 bad usage)")
+  .usage("[options] <check> -- <command> [args...]")
+  .argument("<check>", "the check's UUID, or its slug with a ping key")
+  .argument("[command...]", "the command and its arguments, after --; run without a shell")
+  .option("--url <base>", "Upbeat's base URL (UPBEAT_URL; default http://127.0.0.1:8080)")
+  .option("--ping-key <key>", "the project's ping key, for a slug (UPBEAT_PING_KEY)")
+  .option("--create", "create the check on its first ping (slugs)")
+  .option("--no-start", "do not send the start ping")
+  .option("-t, --timeout <duration>", "timeout per ping request", "10s")
+  .addOption(new Option("-r, --retries <n>", "extra attempts per ping on network errors and 5xx").argParser(int).default(2))
+  .action(async (check: string, command: string[], o: RunOptions) => {
+    const sep = process.argv.indexOf("--");
+    const signals = ["SIGINT", "SIGTERM"] as const;
+    const onSignal = (fn: (sig: NodeJS.Signals) => void) => {
+      for (const sig of signals) process.on(sig, fn);
+      return () => signals.forEach((sig) => process.off(sig, fn));
+    };
+    const io = { env, stdout: process.stdout, stderr: process.stderr, err, onSignal };
+    process.exit(await runCommand(check, command, sep < 0 ? undefined : process.argv.slice(sep + 1), o, io));
+  });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   err(`upbeat: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -82,7 +82,7 @@ export async function startStatsd(o: StatsdOptions): Promise<StatsdListeners> {
 
   // TCP first: with port 0 it picks the port, and UDP binds the same number.
   const tcp: Server = createServer((sock) => {
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     const from = `${sock.remoteAddress}:${sock.remotePort}`;
     sock.on("error", () => {});
     sock.on("data", (chunk: Buffer) => {
