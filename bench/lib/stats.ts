@@ -31,3 +31,9 @@ export function fmt(x: number, digits: number): string {
 export function fmtSpread(s: Spread, digits: number): string {
   return `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 }
+
+/** The sample at rank floor(q·n) of the sorted list (q in 0–1; the rule the engine's lateness window uses). */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.min(s.length - 1, Math.floor(q * s.length))] as number) : Number.NaN;
+}

@@ -1,6 +1,8 @@
 /** Every benchmark scenario, in the order `npm run bench` runs them. A new scenario is one file and one line here. */
 import type { Scenario } from "../lib/types.ts";
+import { engineCapacity } from "./engine-capacity.ts";
 import { probeHttp } from "./probe-http.ts";
+import { uptimeQuery } from "./uptime-query.ts";
 
 /** The scenarios by name. */
-export const SCENARIOS: readonly Scenario[] = [probeHttp];
+export const SCENARIOS: readonly Scenario[] = [probeHttp, engineCapacity, uptimeQuery];
