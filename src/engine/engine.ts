@@ -4,6 +4,7 @@
  * restart never re-opens, re-alerts or forgets an incident. `apply` takes a new configuration
  * and changes only the monitors that changed.
  */
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { Monitor, UpbeatConfig } from "../config/model.ts";
 import { advance, type Effect, initialState, type MonitorState, pause, remove, resume, type StatePolicy } from "../core/monitor-state.ts";
@@ -80,6 +81,8 @@ export class Engine {
 
   private constructor(private readonly o: EngineOptions) {
     this.now = o.clock?.now ?? Date.now;
+    // Every check in flight listens on the one shutdown signal (and removes itself after).
+    setMaxListeners(0, this.shutdown.signal);
     this.effects = new EffectDispatcher(o.store, o.effects ?? logEffects(o.log), o.log);
     this.writer = new BatchWriter({ store: o.store, flushMs: o.flushMs ?? 200, maxBatch: 5000, log: o.log, onCommitted: (e) => this.effects.dispatch(e) });
     this.scheduler = new Scheduler({

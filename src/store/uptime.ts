@@ -29,14 +29,27 @@ export function periodSpecs(now: number): Record<UptimePeriod, PeriodSpec> {
 
 const SUMMED = ["checks", "failures", "degraded", "down_ms", "lat_count", "lat_sum"] as const;
 
-function columns(specs: Record<UptimePeriod, PeriodSpec>): RawBuilder<unknown>[] {
+/** Per-period sums over one rollup table, grouped by monitor (periods of the other source give 0/null). */
+function columns(specs: Record<UptimePeriod, PeriodSpec>, src: "h" | "d"): RawBuilder<unknown>[] {
   const out: RawBuilder<unknown>[] = [];
   UPTIME_PERIODS.forEach((p, i) => {
     const s = specs[p];
-    const when = sql`u.src = ${s.src} AND u.bucket >= ${s.from}`;
-    for (const c of SUMMED) out.push(sql`SUM(CASE WHEN ${when} THEN u.${sql.ref(c)} ELSE 0 END) AS ${sql.ref(`p${i}_${c}`)}`);
-    out.push(sql`MIN(CASE WHEN ${when} THEN u.lat_min END) AS ${sql.ref(`p${i}_min`)}`);
-    out.push(sql`MAX(CASE WHEN ${when} THEN u.lat_max END) AS ${sql.ref(`p${i}_max`)}`);
+    // `bucket + 0` keeps SQLite on the primary key (monitor, bucket) instead of the bucket index.
+    const when = s.src === src ? sql`bucket + 0 >= ${s.from}` : sql`1 = 0`;
+    for (const c of SUMMED) out.push(sql`SUM(CASE WHEN ${when} THEN ${sql.ref(c)} ELSE 0 END) AS ${sql.ref(`p${i}_${c}`)}`);
+    out.push(sql`MIN(CASE WHEN ${when} THEN lat_min END) AS ${sql.ref(`p${i}_min`)}`);
+    out.push(sql`MAX(CASE WHEN ${when} THEN lat_max END) AS ${sql.ref(`p${i}_max`)}`);
+  });
+  return out;
+}
+
+/** The outer sums over the two grouped parts. */
+function outer(): RawBuilder<unknown>[] {
+  const out: RawBuilder<unknown>[] = [];
+  UPTIME_PERIODS.forEach((_p, i) => {
+    for (const c of SUMMED) out.push(sql`SUM(${sql.ref(`u.p${i}_${c}`)}) AS ${sql.ref(`p${i}_${c}`)}`);
+    out.push(sql`MIN(${sql.ref(`u.p${i}_min`)}) AS ${sql.ref(`p${i}_min`)}`);
+    out.push(sql`MAX(${sql.ref(`u.p${i}_max`)}) AS ${sql.ref(`p${i}_max`)}`);
   });
   return out;
 }
@@ -62,13 +75,13 @@ function stats(row: Record<string, unknown>, i: number): PeriodStats {
 export async function uptimeQuery(db: Kysely<Database>, now: number, ids?: string[]): Promise<Map<string, Record<UptimePeriod, PeriodStats>>> {
   const specs = periodSpecs(now);
   const only = ids ? sql`AND monitor_seq IN (SELECT seq FROM monitors WHERE id IN (${sql.join(ids)}))` : sql``;
-  const cols = "monitor_seq, bucket, checks, failures, degraded, down_ms, lat_count, lat_sum, lat_min, lat_max";
+  // Each table is summed on its own, grouped by monitor in key order, then the two parts are added.
   const q = sql<Record<string, unknown>>`
-    SELECT m.id AS id, ${sql.join(columns(specs))}
+    SELECT m.id AS id, ${sql.join(outer())}
     FROM (
-      SELECT 'h' AS src, ${sql.raw(cols)} FROM rollup_hour WHERE bucket >= ${specs["7d"].from} ${only}
+      SELECT monitor_seq, ${sql.join(columns(specs, "h"))} FROM rollup_hour WHERE bucket + 0 >= ${specs["7d"].from} ${only} GROUP BY monitor_seq
       UNION ALL
-      SELECT 'd' AS src, ${sql.raw(cols)} FROM rollup_day WHERE bucket >= ${specs["365d"].from} ${only}
+      SELECT monitor_seq, ${sql.join(columns(specs, "d"))} FROM rollup_day WHERE bucket + 0 >= ${specs["365d"].from} ${only} GROUP BY monitor_seq
     ) u
     JOIN monitors m ON m.seq = u.monitor_seq
     GROUP BY m.id`;
