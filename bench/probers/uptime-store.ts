@@ -7,7 +7,7 @@
 import { openStore, type StoreSpec } from "../../src/store/open.ts";
 import { BUCKET_MS, bucketStart } from "../../src/store/rollups.ts";
 import { sketchEncode, sketchIndex } from "../../src/store/sketch.ts";
-import { type PeriodStats, type RollupRecord, type RollupSize, type Store, UPTIME_PERIODS, type UptimePeriod, type WriteBatch } from "../../src/store/types.ts";
+import { emptyBatch, type PeriodStats, type RollupRecord, type RollupSize, type Store, UPTIME_PERIODS, type UptimePeriod, type WriteBatch } from "../../src/store/types.ts";
 import { boundLifetime, fail, fromParent, toParent } from "../lib/child-side.ts";
 
 /** What the uptime child is told (JSON in argv[2]). */
@@ -70,7 +70,7 @@ function syntheticRow(seq: number, bucket: number, checks: number, rand: () => n
 }
 
 function batchOf(rollups: WriteBatch["rollups"]): WriteBatch {
-  return { results: [], states: [], incidents: [], outbox: [], rollups, activeInserts: [], activeDeletes: [] };
+  return { ...emptyBatch(), rollups };
 }
 
 /** Writes every row, oldest bucket first and all monitors per bucket (the order the engine writes them). */

@@ -26,6 +26,7 @@ export function makeStyle(color: boolean): Style {
 /** The target of a monitor as one string. */
 export function targetOf(m: Monitor): string {
   if (m.kind === "dns") return `${m.check.query} ${m.check.recordType ?? "A"} @${m.check.resolver ?? "system resolver"}`;
+  if (m.kind === "heartbeat") return `heartbeat ${m.check.cron ?? m.check.period ?? "1d"}`;
   return m.check.url;
 }
 

@@ -4,7 +4,8 @@ import { errorMessage } from "../lib/errors.ts";
 import { isCupcakeEndpoints, loadCupcake } from "./cupcake.ts";
 import { type CupcakeEnv, parseCupcakeEnv } from "./cupcake-env.ts";
 import { interpolate } from "./interpolate.ts";
-import type { UpbeatConfig } from "./model.ts";
+import { heartbeatSlug, heartbeatUuid } from "../heartbeats/policy.ts";
+import type { Monitor, UpbeatConfig } from "./model.ts";
 import { loadNative } from "./native.ts";
 import { parseS3Url, readS3Text } from "./s3.ts";
 import type { ConfigProblem } from "./problems.ts";
@@ -38,11 +39,29 @@ export function loadText(file: string, text: string, opts: LoadOptions, cupcakeE
   return { config: loaded.config, problems: [...problems, ...loaded.problems.filter((p) => !seen.has(p.path))] };
 }
 
+/** A heartbeat whose uuid, slug or push token another heartbeat already uses (they address it in ping URLs). */
+function heartbeatClash(m: Monitor, seen: Map<string, string>): string | undefined {
+  if (m.kind !== "heartbeat") return undefined;
+  const keys: Array<[string, string | undefined]> = [
+    ["uuid", heartbeatUuid(m.id, m.check.uuid)],
+    ["slug", heartbeatSlug(m.id, m.check.slug)],
+    ["pushToken", m.check.pushToken],
+  ];
+  for (const [what, value] of keys) {
+    if (value === undefined) continue;
+    const other = seen.get(`${what}:${value}`);
+    if (other) return `heartbeat ${what} "${value}" of "${m.id}" is already used by "${other}"${what === "slug" ? "; give one of them an explicit slug" : ""}`;
+  }
+  for (const [what, value] of keys) if (value !== undefined) seen.set(`${what}:${value}`, m.id);
+  return undefined;
+}
+
 /** Loads and merges several files; monitor ids must be unique across them. */
 export async function loadFiles(files: readonly string[], opts: LoadOptions): Promise<LoadResult> {
   const env = parseCupcakeEnv(opts.env);
   const merged: LoadResult = { config: { monitors: [], groups: [], files: [...files] }, problems: [...env.problems] };
   const owner = new Map<string, string>();
+  const pingIds = new Map<string, string>();
   for (const file of files) {
     let text: string;
     try {
@@ -61,12 +80,20 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
         continue;
       }
       owner.set(m.id, file);
+      const clash = heartbeatClash(m, pingIds);
+      if (clash) {
+        merged.problems.push({ severity: "error", file, path: m.source.path ?? "", message: clash });
+        continue;
+      }
       merged.config.monitors.push(m);
     }
     merged.config.groups.push(...one.config.groups);
     if (one.config.database && merged.config.database) {
       merged.problems.push({ severity: "error", file, path: "database", message: `the database is also set in ${merged.config.database.file}; set it in one file` });
     } else if (one.config.database) merged.config.database = one.config.database;
+    if (one.config.heartbeats && merged.config.heartbeats) {
+      merged.problems.push({ severity: "error", file, path: "heartbeats", message: `heartbeats is also set in ${merged.config.heartbeats.file}; set it in one file` });
+    } else if (one.config.heartbeats) merged.config.heartbeats = one.config.heartbeats;
   }
   return merged;
 }

@@ -96,10 +96,29 @@ export interface DatabaseConfig {
   file: string;
 }
 
+/** The heartbeat endpoint settings, in base units. */
+export interface HeartbeatsConfig {
+  /** Keys accepted in `/ping/<key>/<slug>`; empty: any. */
+  pingKeys: string[];
+  /** Bytes of a ping body kept. */
+  bodyLimitBytes: number;
+  /** Period of a heartbeat created by `?create=1`. */
+  createdPeriodMs: number;
+  /** Grace of a heartbeat created by `?create=1`. */
+  createdGraceMs: number;
+  /** The file that set it. */
+  file: string;
+}
+
+/** The heartbeat settings when no file gives them. */
+export const DEFAULT_HEARTBEATS: Omit<HeartbeatsConfig, "file"> = { pingKeys: [], bodyLimitBytes: 100_000, createdPeriodMs: 86_400_000, createdGraceMs: 3_600_000 };
+
 /** A whole loaded configuration. */
 export interface UpbeatConfig {
   /** Store settings, when a file gave them. */
   database?: DatabaseConfig;
+  /** Heartbeat endpoint settings, when a file gave them. */
+  heartbeats?: HeartbeatsConfig;
   /** Every monitor, in file order. */
   monitors: Monitor[];
   /** Top-level groups. */

@@ -1,7 +1,7 @@
 /** Loads the native file: walks groups to any depth, validates each piece, resolves inheritance and ids. */
 import { Value } from "@sinclair/typebox/value";
 import { parseDurationMs } from "../lib/duration.ts";
-import type { DatabaseConfig, GroupNode, Monitor, UpbeatConfig } from "./model.ts";
+import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
 import { CHECK_SCHEMAS, type CheckInput, type CheckKind } from "./schema/checks.ts";
 import { ShallowGroup, ShallowRoot } from "./schema/root.ts";
@@ -121,6 +121,20 @@ function databaseOf(file: string, raw: unknown): DatabaseConfig | undefined {
   return { ...(typeof d.url === "string" ? { url: d.url } : {}), retention, file };
 }
 
+/** The `heartbeats` section in base units. */
+function heartbeatsOf(file: string, raw: unknown): HeartbeatsConfig | undefined {
+  if (!raw || typeof raw !== "object") return undefined;
+  const h = raw as { pingKeys?: string[]; bodyLimit?: number; createdPeriod?: string | number; createdGrace?: string | number };
+  const d = DEFAULT_HEARTBEATS;
+  return {
+    pingKeys: Array.isArray(h.pingKeys) ? h.pingKeys.filter((k) => typeof k === "string") : d.pingKeys,
+    bodyLimitBytes: typeof h.bodyLimit === "number" ? h.bodyLimit : d.bodyLimitBytes,
+    createdPeriodMs: (h.createdPeriod !== undefined ? parseDurationMs(h.createdPeriod) : undefined) ?? d.createdPeriodMs,
+    createdGraceMs: (h.createdGrace !== undefined ? parseDurationMs(h.createdGrace) : undefined) ?? d.createdGraceMs,
+    file,
+  };
+}
+
 /** Loads a parsed native file into monitors and groups, collecting every problem. */
 export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatConfig; problems: ConfigProblem[] } {
   const w: Walk = { src, problems: [], monitors: [], ids: new Map() };
@@ -133,5 +147,6 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
   durationProblems(w, ["defaults"], defaults);
   const top = loadChildren(w, root, [], mergeSettings({}, defaults), [], [], "");
   const database = databaseOf(src.file, root.database);
-  return { config: { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}) }, problems: w.problems };
+  const heartbeats = heartbeatsOf(src.file, root.heartbeats);
+  return { config: { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}) }, problems: w.problems };
 }

@@ -1,4 +1,5 @@
 /** Checks of meaning that a schema cannot express: regexes compile, URLs parse, ranges are ordered. */
+import { heartbeatPolicyOf } from "../heartbeats/policy.ts";
 import type { CheckInput } from "./schema/checks.ts";
 
 /** A problem found in a check, relative to the check's own path. */
@@ -65,6 +66,11 @@ export function checkSemantics(check: CheckInput): RelativeProblem[] {
     case "tls":
       urlProblem(check.url, true, out);
       break;
+    case "heartbeat": {
+      const p = heartbeatPolicyOf(check);
+      if ("error" in p) out.push({ at: [p.at], message: p.error });
+      break;
+    }
     case "dns":
       if (check.resolver !== undefined && !/^(\[[0-9a-fA-F:]+\]|[^:\s]+)(:\d{1,5})?$|^[0-9a-fA-F:]+$/.test(check.resolver)) {
         out.push({ at: ["resolver"], message: `resolver "${check.resolver}" is not host, host:port or [ipv6]:port` });

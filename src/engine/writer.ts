@@ -7,12 +7,8 @@ import type { Logger } from "pino";
 import { errorMessage } from "../lib/errors.ts";
 import { addSample, bucketStart, type OpenRollup, openRollup, ROLLUP_SIZES, type RollupSample, rollupRow } from "../store/rollups.ts";
 import { sketchDecode } from "../store/sketch.ts";
-import type { OutboxRecord, RollupRecord, RollupSize, Store, WriteBatch } from "../store/types.ts";
+import { emptyBatch, type OutboxRecord, type RollupRecord, type RollupSize, type Store, type WriteBatch } from "../store/types.ts";
 
-/** An empty batch. */
-export function emptyBatch(): WriteBatch {
-  return { results: [], states: [], incidents: [], outbox: [], rollups: [], activeInserts: [], activeDeletes: [] };
-}
 
 /** Options of the writer. */
 export interface WriterOptions {

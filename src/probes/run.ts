@@ -58,6 +58,7 @@ async function attemptOnce(monitor: Monitor, attempt: number, traceId: string, o
   const startedAt = now();
   let outcome: ProbeOutcome;
   try {
+    if (monitor.kind === "heartbeat") throw new Error("a heartbeat is not probed; it waits for check-ins");
     const probe = opts.probes[monitor.kind] as (c: unknown, x: ProbeContext) => Promise<ProbeOutcome>;
     outcome = await probe(monitor.check, ctx);
   } catch (err) {

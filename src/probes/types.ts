@@ -1,5 +1,5 @@
 /** The one signature every probe kind implements. */
-import type { CheckInputOf, CheckKind } from "../config/schema/checks.ts";
+import type { CheckInputOf, ProbeKind } from "../config/schema/checks.ts";
 import type { ProbeOutcome } from "../core/types.ts";
 
 /** What a probe gets besides its check: cancellation, the attempt it is, and run-wide values. */
@@ -19,7 +19,7 @@ export interface ProbeContext {
 }
 
 /** A probe: runs one attempt of a check. A failing target is an outcome; it never throws for that. */
-export type Probe<K extends CheckKind> = (check: CheckInputOf<K>, ctx: ProbeContext) => Promise<ProbeOutcome>;
+export type Probe<K extends ProbeKind> = (check: CheckInputOf<K>, ctx: ProbeContext) => Promise<ProbeOutcome>;
 
 /** One probe per check kind: the compiler refuses a kind without one. */
-export type ProbeRegistry = { [K in CheckKind]: Probe<K> };
+export type ProbeRegistry = { [K in ProbeKind]: Probe<K> };

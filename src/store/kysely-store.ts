@@ -4,11 +4,11 @@
  */
 import { type Kysely, Migrator, type Transaction, sql } from "kysely";
 import type { Incident } from "../core/monitor-state.ts";
-import { incidentFromRow, incidentToRow, monitorFromRow, parseJson, resultFromRow, resultToRow, rollupFromRow, rollupToRow, stateFromRow, stateToRow } from "./rows.ts";
+import { incidentFromRow, incidentToRow, monitorFromRow, parseJson, pingFromRow, pingToRow, resultFromRow, resultToRow, rollupFromRow, rollupToRow, stateFromRow, stateToRow } from "./rows.ts";
 import { mergeRollups } from "./rollups.ts";
 import { type Database, ROLLUP_TABLE, migrations } from "./schema.ts";
 import { uptimeQuery } from "./uptime.ts";
-import type { CupcakeActive, MonitorRecord, MonitorView, PeriodStats, Retention, RollupRecord, RollupSize, Store, StoredIncident, StoredOutbox, StoredResult, StoredState, UptimePeriod, WriteBatch } from "./types.ts";
+import { type CupcakeActive, FILE_SOURCES, type MonitorRecord, type MonitorView, type PeriodStats, type Retention, type RollupRecord, type RollupSize, type Store, type StoredIncident, type StoredMonitor, type StoredOutbox, type StoredPing, type StoredResult, type StoredState, type UptimePeriod, type WriteBatch } from "./types.ts";
 
 const CHUNK = 400;
 const DAY_MS = 86_400_000;
@@ -60,11 +60,59 @@ export class KyselyStore implements Store {
         }
       }
       for (const part of chunks(inserts)) await trx.insertInto("monitors").values(part).execute();
-      const gone = existing.filter((r) => r.removed_at === null && !wanted.has(r.id)).map((r) => r.id);
+      const fileDefined = new Set<string>(FILE_SOURCES);
+      const gone = existing.filter((r) => r.removed_at === null && !wanted.has(r.id) && fileDefined.has(r.source)).map((r) => r.id);
       for (const part of chunks(gone)) await trx.updateTable("monitors").set({ removed_at: at, updated_at: at }).where("id", "in", part).execute();
       const all = await trx.selectFrom("monitors").select(["seq", "id"]).execute();
       return new Map(all.map((r) => [r.id, Number(r.seq)]));
     });
+  }
+
+  async addMonitors(monitors: MonitorRecord[], at: number): Promise<Map<string, number>> {
+    if (!monitors.length) return new Map();
+    return this.db.transaction().execute(async (trx) => {
+      for (const part of chunks(monitors)) {
+        const rows = part.map((m) => ({ id: m.id, name: m.name, kind: m.kind, group_path: JSON.stringify(m.groupPath), source: m.source, definition: JSON.stringify(m.definition), created_at: at, updated_at: at, removed_at: null }));
+        await trx
+          .insertInto("monitors")
+          .values(rows)
+          .onConflict((oc) =>
+            oc.column("id").doUpdateSet((eb) => ({ name: eb.ref("excluded.name"), kind: eb.ref("excluded.kind"), group_path: eb.ref("excluded.group_path"), source: eb.ref("excluded.source"), definition: eb.ref("excluded.definition"), updated_at: eb.ref("excluded.updated_at"), removed_at: null })),
+          )
+          .execute();
+      }
+      const out = new Map<string, number>();
+      for (const part of chunks(monitors.map((m) => m.id))) {
+        for (const r of await trx.selectFrom("monitors").select(["seq", "id"]).where("id", "in", part).execute()) out.set(r.id, Number(r.seq));
+      }
+      return out;
+    });
+  }
+
+  async removeMonitors(ids: string[], at: number): Promise<void> {
+    for (const part of chunks(ids)) await this.db.updateTable("monitors").set({ removed_at: at, updated_at: at }).where("id", "in", part).execute();
+  }
+
+  async loadTracks(): Promise<Map<string, unknown>> {
+    const rows = await this.db.selectFrom("heartbeats as h").innerJoin("monitors as m", "m.seq", "h.monitor_seq").where("m.removed_at", "is", null).select(["m.id", "h.track"]).execute();
+    return new Map(rows.map((r) => [r.id, parseJson(r.track)]));
+  }
+
+  async pings(id: string, o: { limit: number; before?: number }): Promise<StoredPing[]> {
+    let q = this.db
+      .selectFrom("pings as p")
+      .innerJoin("monitors as m", "m.seq", "p.monitor_seq")
+      .where("m.id", "=", id)
+      .select(["p.id", "p.at", "p.kind", "p.rid", "p.exit_code", "p.duration_ms", "p.body", "p.body_bytes", "p.remote"])
+      .orderBy("p.id", "desc")
+      .limit(o.limit);
+    if (o.before !== undefined) q = q.where("p.at", "<", o.before);
+    return (await q.execute()).map(pingFromRow);
+  }
+
+  async monitorsBySource(source: string): Promise<StoredMonitor[]> {
+    const rows = await this.db.selectFrom("monitors").selectAll().where("source", "=", source).where("removed_at", "is", null).orderBy("seq").execute();
+    return rows.map(monitorFromRow);
   }
 
   async loadStates(): Promise<StoredState[]> {
@@ -95,6 +143,7 @@ export class KyselyStore implements Store {
       await this.writeStates(trx, b);
       await this.writeIncidents(trx, b);
       await this.writeRollups(trx, b);
+      await this.writeHeartbeats(trx, b);
       for (const k of b.activeDeletes) {
         await trx.deleteFrom("active").where("environment_group", "=", k[0]).where("environment", "=", k[1]).where("endpoint_group", "=", k[2]).where("endpoint", "=", k[3]).execute();
       }
@@ -135,6 +184,19 @@ export class KyselyStore implements Store {
         )
         .execute();
     }
+  }
+
+  private async writeHeartbeats(trx: Transaction<Database>, b: WriteBatch): Promise<void> {
+    const now = Date.now();
+    const tracks = lastByKey(b.tracks, (t) => String(t.seq)).map((t) => ({ monitor_seq: t.seq, track: JSON.stringify(t.track), updated_at: now }));
+    for (const part of chunks(tracks)) {
+      await trx
+        .insertInto("heartbeats")
+        .values(part)
+        .onConflict((oc) => oc.column("monitor_seq").doUpdateSet((eb) => ({ track: eb.ref("excluded.track"), updated_at: eb.ref("excluded.updated_at") })))
+        .execute();
+    }
+    for (const part of chunks(b.pings.map(pingToRow))) await trx.insertInto("pings").values(part).execute();
   }
 
   private async writeIncidents(trx: Transaction<Database>, b: WriteBatch): Promise<void> {
@@ -279,6 +341,8 @@ export class KyselyStore implements Store {
       const res = await sql`DELETE FROM ${t} WHERE (monitor_seq, bucket) IN (SELECT monitor_seq, bucket FROM ${t} WHERE bucket < ${now - keep[size] * DAY_MS} LIMIT ${batch})`.execute(this.db);
       n += Number(res.numAffectedRows ?? 0);
     }
+    const pings = await sql`DELETE FROM pings WHERE id IN (SELECT id FROM pings WHERE at < ${now - r.resultsDays * DAY_MS} ORDER BY id LIMIT ${batch})`.execute(this.db);
+    n += Number(pings.numAffectedRows ?? 0);
     const ob = await sql`DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status <> 'pending' AND done_at < ${now - r.outboxDays * DAY_MS} ORDER BY id LIMIT ${batch})`.execute(this.db);
     return n + Number(ob.numAffectedRows ?? 0);
   }

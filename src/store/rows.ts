@@ -1,8 +1,8 @@
 /** Mapping between database rows and the store's records. Pure. */
 import type { Incident, MonitorState, MonitorStatus } from "../core/monitor-state.ts";
 import type { Health } from "../core/types.ts";
-import type { IncidentsTable, ResultsTable, RollupTable, StateTable } from "./schema.ts";
-import type { ResultRecord, RollupRecord, StoredMonitor, StoredResult } from "./types.ts";
+import type { IncidentsTable, PingsTable, ResultsTable, RollupTable, StateTable } from "./schema.ts";
+import type { PingRecord, ResultRecord, RollupRecord, StoredMonitor, StoredPing, StoredResult } from "./types.ts";
 
 /** Parses a JSON column, keeping a broken value visible instead of failing a whole listing. */
 export function parseJson(text: string | null): unknown {
@@ -134,4 +134,20 @@ export function rollupFromRow(r: RollupTable): RollupRecord {
   if (r.lat_min !== null) out.latMin = Number(r.lat_min);
   if (r.lat_max !== null) out.latMax = Number(r.lat_max);
   return out;
+}
+
+/** A ping as a `pings` row. */
+export function pingToRow(p: PingRecord): Omit<PingsTable, "id"> {
+  return { monitor_seq: p.seq, at: p.at, kind: p.kind, rid: p.rid ?? null, exit_code: p.exitCode ?? null, duration_ms: p.durationMs ?? null, body: p.body ?? null, body_bytes: p.bodyBytes, remote: p.remote ?? null };
+}
+
+/** A `pings` row as a stored ping. */
+export function pingFromRow(r: Omit<PingsTable, "monitor_seq" | "id"> & { id: number }): StoredPing {
+  const p: StoredPing = { id: Number(r.id), at: Number(r.at), kind: r.kind as StoredPing["kind"], bodyBytes: Number(r.body_bytes) };
+  if (r.rid !== null) p.rid = r.rid;
+  if (r.exit_code !== null) p.exitCode = Number(r.exit_code);
+  if (r.duration_ms !== null) p.durationMs = Number(r.duration_ms);
+  if (r.body !== null) p.body = r.body;
+  if (r.remote !== null) p.remote = r.remote;
+  return p;
 }

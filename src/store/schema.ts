@@ -97,8 +97,31 @@ export interface ActiveTable {
   url: string;
 }
 
+/** `heartbeats`: what each heartbeat remembers between check-ins (last ping, runs in progress, Lovebeat fields). */
+export interface HeartbeatsTable {
+  monitor_seq: number;
+  track: string;
+  updated_at: number;
+}
+
+/** `pings`: every HTTP check-in with its body, for the run history. */
+export interface PingsTable {
+  id: Generated<number>;
+  monitor_seq: number;
+  at: number;
+  kind: string;
+  rid: string | null;
+  exit_code: number | null;
+  duration_ms: number | null;
+  body: string | null;
+  body_bytes: number;
+  remote: string | null;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
+  heartbeats: HeartbeatsTable;
+  pings: PingsTable;
   monitors: MonitorsTable;
   monitor_state: StateTable;
   results: ResultsTable;
@@ -223,7 +246,35 @@ async function createCupcakeActive(db: AnyDb, pg: boolean): Promise<void> {
   }
 }
 
+function heartbeats(dialect: Dialect): Migration {
+  const pg = dialect === "postgres";
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("heartbeats")
+        .addColumn("monitor_seq", "integer", (c) => c.primaryKey())
+        .addColumn("track", "text", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("pings")
+        .addColumn("id", pg ? "bigserial" : "integer", (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn("monitor_seq", "integer", (c) => c.notNull())
+        .addColumn("at", "bigint", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("rid", "text")
+        .addColumn("exit_code", "integer")
+        .addColumn("duration_ms", pg ? "double precision" : "real")
+        .addColumn("body", "text")
+        .addColumn("body_bytes", "integer", (c) => c.notNull())
+        .addColumn("remote", "text")
+        .execute();
+      await db.schema.createIndex("pings_monitor_at").on("pings").columns(["monitor_seq", "at"]).execute();
+    },
+  };
+}
+
 /** The migrations, in order, for a dialect. */
 export function migrations(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ "0001-initial": initial(dialect) }) };
+  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect) }) };
 }

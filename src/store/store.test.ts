@@ -6,7 +6,7 @@ import type { MonitorState } from "../core/monitor-state.ts";
 import { BUCKET_MS, bucketStart } from "./rollups.ts";
 import { sketchDecode, sketchQuantile } from "./sketch.ts";
 import type { MonitorRecord, RollupRecord, Store, WriteBatch } from "./types.ts";
-import { DEFAULT_RETENTION } from "./types.ts";
+import { DEFAULT_RETENTION, emptyBatch } from "./types.ts";
 
 const T0 = Date.UTC(2026, 10, 20, 12, 30, 0);
 const HOUR = BUCKET_MS.hour;
@@ -17,7 +17,7 @@ function mon(id: string, extra: Partial<MonitorRecord> = {}): MonitorRecord {
 }
 
 function batch(over: Partial<WriteBatch>): WriteBatch {
-  return { results: [], states: [], incidents: [], outbox: [], rollups: [], activeInserts: [], activeDeletes: [], ...over };
+  return { ...emptyBatch(), ...over };
 }
 
 function rollup(seq: number, bucket: number, checks: number, failures: number, extra: Partial<RollupRecord> = {}): RollupRecord {
@@ -191,6 +191,32 @@ function contract(name: string, make: () => Promise<TestStore>, skip: () => Prom
       assert.deepEqual(await s.cupcakeActives(), [{ key, timestamp: 1704164645, message: "M", url: "http://127.0.0.1:1/ok" }]);
       await s.commit(batch({ activeDeletes: [key] }));
       assert.deepEqual(await s.cupcakeActives(), []);
+    });
+
+    it("keeps run-time monitors through a file sync, with their heartbeat memory and pings", async () => {
+      const files = await s.syncMonitors([mon("f1")], T0);
+      const dyn = await s.addMonitors([mon("lovebeat/x", { kind: "heartbeat", source: "lovebeat" }), mon("hb/y", { kind: "heartbeat", source: "ping" })], T0);
+      const x = dyn.get("lovebeat/x") as number;
+      assert.ok(x !== undefined && x !== files.get("f1"));
+      await s.syncMonitors([], T0 + 1000);
+      let ids = (await s.listMonitors()).map((m) => m.id);
+      assert.ok(ids.includes("lovebeat/x") && ids.includes("hb/y"), "a file reload leaves run-time monitors alone");
+      assert.ok(!ids.includes("f1"), "a file monitor no longer listed is removed");
+      assert.deepEqual((await s.monitorsBySource("lovebeat")).map((m) => m.id), ["lovebeat/x"]);
+      await s.commit(batch({ tracks: [{ seq: x, track: { lastPingAt: T0, running: {} } }, { seq: x, track: { lastPingAt: T0 + 5, running: { r1: T0 } } }] }));
+      assert.deepEqual((await s.loadTracks()).get("lovebeat/x"), { lastPingAt: T0 + 5, running: { r1: T0 } }, "the last memory in a batch wins");
+      const y = dyn.get("hb/y") as number;
+      await s.commit(batch({ pings: [{ seq: y, at: T0, kind: "start", rid: "r1", bodyBytes: 0 }, { seq: y, at: T0 + 2000, kind: "fail", rid: "r1", exitCode: 3, durationMs: 2000, body: "disk full\n", bodyBytes: 150_000, remote: "127.0.0.1" }] }));
+      const pings = await s.pings("hb/y", { limit: 10 });
+      assert.deepEqual(pings.map((p) => [p.kind, p.exitCode, p.durationMs, p.body, p.bodyBytes, p.rid]), [["fail", 3, 2000, "disk full\n", 150_000, "r1"], ["start", undefined, undefined, undefined, 0, "r1"]]);
+      assert.equal((await s.pings("hb/y", { limit: 10, before: T0 + 1 })).length, 1);
+      await s.removeMonitors(["lovebeat/x"], T0 + 3000);
+      ids = (await s.listMonitors()).map((m) => m.id);
+      assert.ok(!ids.includes("lovebeat/x"));
+      assert.equal((await s.loadTracks()).has("lovebeat/x"), false, "a removed monitor's memory is not loaded");
+      const again = await s.addMonitors([mon("lovebeat/x", { kind: "heartbeat", source: "lovebeat" })], T0 + 4000);
+      assert.equal(again.get("lovebeat/x"), x, "a monitor added again keeps its key");
+      assert.ok((await s.listMonitors()).some((m) => m.id === "lovebeat/x"));
     });
 
     it("survives a reopen: migrations are idempotent and data is kept", async () => {

@@ -125,6 +125,37 @@ export interface CupcakeActive {
   url: string;
 }
 
+/** One HTTP check-in as stored. */
+export interface PingRecord {
+  /** Monitor store key. */
+  seq: number;
+  /** Epoch ms received. */
+  at: number;
+  /** success, start, fail or log. */
+  kind: "success" | "start" | "fail" | "log";
+  /** Run id the client sent. */
+  rid?: string;
+  /** Exit code reported. */
+  exitCode?: number;
+  /** Run duration (start to finish), when the finish matched a start. */
+  durationMs?: number;
+  /** The request body, up to the limit (UTF-8 text). */
+  body?: string;
+  /** Size of the whole body in bytes (more than `body` holds when it was cut). */
+  bodyBytes: number;
+  /** Client address. */
+  remote?: string;
+}
+
+/** A ping as read back. */
+export interface StoredPing extends Omit<PingRecord, "seq"> {
+  /** Row id (increasing). */
+  id: number;
+}
+
+/** Monitor sources defined by files: a reload removes those of them not listed any more. Others (Lovebeat services, created heartbeats, API) live until deleted. */
+export const FILE_SOURCES = ["native", "cupcake", "cli"] as const;
+
 /** Everything one transaction writes. */
 export interface WriteBatch {
   /** New results. */
@@ -141,6 +172,15 @@ export interface WriteBatch {
   activeInserts: CupcakeActive[];
   /** Cupcake `active` keys to delete. */
   activeDeletes: Array<CupcakeActive["key"]>;
+  /** Heartbeat memories to upsert (JSON-serialisable). */
+  tracks: Array<{ seq: number; track: unknown }>;
+  /** HTTP check-ins. */
+  pings: PingRecord[];
+}
+
+/** An empty batch. */
+export function emptyBatch(): WriteBatch {
+  return { results: [], states: [], incidents: [], outbox: [], rollups: [], activeInserts: [], activeDeletes: [], tracks: [], pings: [] };
 }
 
 /** A monitor's state with its open incident, as loaded at start-up. */
@@ -218,8 +258,18 @@ export interface MonitorView extends StoredMonitor {
 export interface Store {
   /** Which implementation. */
   readonly dialect: "sqlite" | "postgres";
-  /** Upserts definitions; monitors not listed are marked removed. Returns id → seq for all. */
+  /** Upserts definitions; file-defined monitors (`FILE_SOURCES`) not listed are marked removed. Returns id → seq for all. */
   syncMonitors(monitors: MonitorRecord[], at: number): Promise<Map<string, number>>;
+  /** Upserts monitors defined at run time (Lovebeat services, created heartbeats), removing none. Returns their seqs. */
+  addMonitors(monitors: MonitorRecord[], at: number): Promise<Map<string, number>>;
+  /** Marks monitors removed (their history stays). */
+  removeMonitors(ids: string[], at: number): Promise<void>;
+  /** Heartbeat memories of monitors not removed, by monitor id. */
+  loadTracks(): Promise<Map<string, unknown>>;
+  /** Pings of a monitor, newest first. */
+  pings(id: string, o: { limit: number; before?: number }): Promise<StoredPing[]>;
+  /** Monitors defined at run time by a source (e.g. `lovebeat`), not removed. */
+  monitorsBySource(source: string): Promise<StoredMonitor[]>;
   /** States and open incidents of monitors not removed. */
   loadStates(): Promise<StoredState[]>;
   /** Writes a batch in one transaction; returns the ids given to the outbox rows, in order. */

@@ -1,6 +1,6 @@
 /** Schemas of the check kinds: one object per kind, discriminated by `type`. */
 import { type Static, Type } from "@sinclair/typebox";
-import { MonitorCommon, Operator, TlsOptions } from "./common.ts";
+import { Duration, MonitorCommon, Operator, TlsOptions } from "./common.ts";
 
 /** Defaults of HTTP checks (read by both the schema and the probe). */
 export const HTTP_DEFAULTS = {
@@ -148,10 +148,33 @@ export const TlsCheck = Type.Object(
 /** Type of a TLS check as written. */
 export type TlsCheckInput = Static<typeof TlsCheck>;
 
+/** A heartbeat: a job or service checks in (HTTP ping, push URL, statsd); silence past its deadline is a failure. */
+export const HeartbeatCheck = Type.Object(
+  {
+    type: Type.Literal("heartbeat", { description: "Passive: the job checks in; no probe is sent." }),
+    period: Type.Optional(Duration("Expected time between check-ins (leave out when `cron` is given). Default 1d.")),
+    cron: Type.Optional(Type.String({ minLength: 1, description: "Cron expression (5 or 6 fields) of the expected check-ins, instead of `period`." })),
+    timezone: Type.Optional(Type.String({ minLength: 1, default: "UTC", description: "IANA time zone of `cron` (e.g. `Europe/Stockholm`)." })),
+    grace: Type.Optional(Duration("Time after a check-in was due before it counts as missed (state `late` meanwhile).", "1m")),
+    minRun: Type.Optional(Duration("A run (start → success) shorter than this is a failure.")),
+    maxRun: Type.Optional(Duration("A run longer than this is a failure.")),
+    startGrace: Type.Optional(Duration("A started run that sends no finish within this time is a failure (default: `maxRun`).")),
+    slug: Type.Optional(Type.String({ pattern: "^[a-z0-9][a-z0-9_-]*$", description: "Name in `/ping/<ping-key>/<slug>` URLs; derived from the name when absent." })),
+    uuid: Type.Optional(Type.String({ pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description: "Id in `/ping/<uuid>` URLs; derived from the monitor id when absent." })),
+    pushToken: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_-]{4,64}$", description: "Token of an Uptime Kuma style push URL `/api/push/<token>`." })),
+    ...MonitorCommon,
+  },
+  { additionalProperties: false, description: "A heartbeat: pings to `/ping/<uuid>` (or a push URL) are expected every period or at each cron time, plus grace." },
+);
+/** Type of a heartbeat as written. */
+export type HeartbeatCheckInput = Static<typeof HeartbeatCheck>;
+
 /** Every check schema by kind: adding a kind here makes the compiler ask for its probe. */
-export const CHECK_SCHEMAS = { http: HttpCheck, tcp: TcpCheck, dns: DnsCheck, tls: TlsCheck } as const;
+export const CHECK_SCHEMAS = { http: HttpCheck, tcp: TcpCheck, dns: DnsCheck, tls: TlsCheck, heartbeat: HeartbeatCheck } as const;
 /** A check kind. */
 export type CheckKind = keyof typeof CHECK_SCHEMAS;
+/** Kinds that Upbeat probes actively (every kind but heartbeats, which wait for check-ins). */
+export type ProbeKind = Exclude<CheckKind, "heartbeat">;
 /** A check as written, by kind. */
 export type CheckInputOf<K extends CheckKind> = Static<(typeof CHECK_SCHEMAS)[K]>;
 /** Any check as written. */

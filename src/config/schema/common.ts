@@ -129,3 +129,20 @@ export const DatabaseSettings = Type.Object(
   },
   { additionalProperties: false, title: "database", description: "The store: SQLite (default) or PostgreSQL." },
 );
+
+/** Settings of the heartbeat endpoints. */
+export const HeartbeatSettings = Type.Object(
+  {
+    pingKeys: Type.Optional(
+      Type.Array(Type.String({ pattern: "^[A-Za-z0-9_-]{8,64}$" }), {
+        description: "Keys accepted in `/ping/<ping-key>/<slug>` URLs. When none is given any key is accepted (anyone who can reach Upbeat can create heartbeats with `?create=1`).",
+      }),
+    ),
+    bodyLimit: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 10_000_000, default: 100_000, description: "Bytes of a ping's request body kept with the ping (the rest is dropped; the ping still counts)." }),
+    ),
+    createdPeriod: Type.Optional(Duration("Period of a heartbeat created by its first ping (`?create=1`).", "1d")),
+    createdGrace: Type.Optional(Duration("Grace of a heartbeat created by its first ping.", "1h")),
+  },
+  { additionalProperties: false, title: "heartbeats", description: "Ping endpoints: keys, body limit, and what `?create=1` creates." },
+);

@@ -1,10 +1,10 @@
 /** The native configuration file (`upbeat.yaml` / `upbeat.json`): groups of monitors, nested to any depth. */
 import { type TSchema, Type } from "@sinclair/typebox";
-import { DnsCheck, HttpCheck, TcpCheck, TlsCheck } from "./checks.ts";
-import { DatabaseSettings, Defaults, InheritedSettings } from "./common.ts";
+import { DnsCheck, HeartbeatCheck, HttpCheck, TcpCheck, TlsCheck } from "./checks.ts";
+import { DatabaseSettings, Defaults, HeartbeatSettings, InheritedSettings } from "./common.ts";
 
 /** Any monitor: one of the check kinds, chosen by `type` (or by the url's scheme when `type` is absent). */
-export const Monitor = Type.Union([HttpCheck, TcpCheck, DnsCheck, TlsCheck], { description: "A monitor of one of the check kinds." });
+export const Monitor = Type.Union([HttpCheck, TcpCheck, DnsCheck, TlsCheck, HeartbeatCheck], { description: "A monitor of one of the check kinds." });
 
 /** The fields of a group, given the schemas its `monitors` and `groups` items use. */
 export function groupFields(monitorItem: TSchema, groupItem: TSchema) {
@@ -30,6 +30,7 @@ export function rootFields(monitorItem: TSchema, groupItem: TSchema) {
     version: Type.Optional(Type.Literal(1, { description: "Format version of this file." })),
     defaults: Type.Optional(Defaults),
     database: Type.Optional(DatabaseSettings),
+    heartbeats: Type.Optional(HeartbeatSettings),
     monitors: Type.Optional(Type.Array(monitorItem, { description: "Monitors at the top level." })),
     groups: Type.Optional(Type.Array(groupItem, { description: "Top-level groups." })),
   };
