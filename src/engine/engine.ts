@@ -14,11 +14,12 @@ import { runCheck } from "../probes/run.ts";
 import type { ProbeRegistry } from "../probes/types.ts";
 import { Scheduler, type SchedulerClock } from "../scheduler/scheduler.ts";
 import { bucketStart, ROLLUP_SIZES } from "../store/rollups.ts";
-import { DEFAULT_RETENTION, type Retention, type Store } from "../store/types.ts";
+import { DEFAULT_RETENTION, type Retention, type Store, type StoredMonitor } from "../store/types.ts";
 import { EffectDispatcher, type EffectHandler, logEffects } from "./effects.ts";
 import { LatenessWindow } from "./lateness.ts";
 import { reconcileCupcake } from "./cupcake-active.ts";
 import { effectWrites, monitorRecord, resultRecord, stateWrite } from "./records.ts";
+import { type Beat, HeartbeatDesk, type StoredTrack } from "./heartbeats.ts";
 import { BatchWriter } from "./writer.ts";
 
 /** What the engine needs. */
@@ -49,6 +50,19 @@ interface Running {
   state: MonitorState;
   definition: string;
   lastAt?: number;
+  /** Heartbeat monitors only. */
+  beat?: Beat;
+}
+
+/** Sources of monitors created at run time (kept through file reloads, loaded from the store at start). */
+export const RUNTIME_SOURCES = ["ping", "lovebeat"] as const;
+
+const isRuntime = (m: Monitor): boolean => (RUNTIME_SOURCES as readonly string[]).includes(m.source.format);
+
+/** A monitor created at run time, rebuilt from its stored definition. */
+function runtimeMonitor(s: StoredMonitor): Monitor {
+  const d = s.definition as { check: Monitor["check"]; settings: Monitor["settings"]; source: Monitor["source"] };
+  return { id: s.id, name: s.name, kind: s.kind, check: d.check, groupPath: s.groupPath, settings: d.settings, source: d.source } as Monitor;
 }
 
 /** What a configuration change did. */
@@ -76,6 +90,11 @@ export class Engine {
   private readonly shutdown = new AbortController();
   private readonly now: () => number;
   private started = false;
+  private tracks = new Map<string, unknown>();
+  private readonly creating = new Map<string, Promise<void>>();
+  private storedStates = new Map<string, MonitorState>();
+  /** Heartbeat monitors: check-ins, deadlines, memories. */
+  readonly heartbeats: HeartbeatDesk;
   /** Checks completed. */
   checks = 0;
 
@@ -93,6 +112,7 @@ export class Engine {
       },
       onError: (id, err) => o.log.error({ monitor: id, err: errorMessage(err) }, "check run failed"),
     });
+    this.heartbeats = new HeartbeatDesk({ scheduler: this.scheduler, writer: this.writer, now: this.now, lookup: (id) => this.monitors.get(id), observe: (ob, quiet) => this.observe(ob, quiet) });
   }
 
   /** Loads state, continues open rollups, re-dispatches pending effects and starts checking. */
@@ -100,7 +120,11 @@ export class Engine {
     const e = new Engine(o);
     const now = e.now();
     for (const size of ROLLUP_SIZES) e.writer.preload((await o.store.rollupsAt(size, bucketStart(size, now))).map((row) => ({ size, row })));
+    e.tracks = await o.store.loadTracks();
     await e.apply(config);
+    for (const source of RUNTIME_SOURCES) for (const m of await o.store.monitorsBySource(source)) e.adopt(runtimeMonitor(m), m.seq, e.storedStates.get(m.id), now);
+    e.storedStates.clear();
+    e.tracks.clear();
     const pending = await e.effects.resumePending();
     if (pending) o.log.info({ pending }, "carrying out effects left pending by the previous run");
     const retention = o.retention ?? DEFAULT_RETENTION;
@@ -114,7 +138,8 @@ export class Engine {
     const summary: ApplySummary = { added: 0, changed: 0, removed: 0, unchanged: 0 };
     const records = config.monitors.map(monitorRecord);
     const seqs = await this.o.store.syncMonitors(records, at);
-    const stored = this.started ? new Map<string, MonitorState>() : new Map((await this.o.store.loadStates()).map((s) => [s.monitorId, s.state]));
+    if (!this.started) this.storedStates = new Map((await this.o.store.loadStates()).map((s) => [s.monitorId, s.state]));
+    const stored = this.storedStates;
     if (!this.started) await reconcileCupcake(this.o.store, config.monitors, stored, seqs, this.writer, at, this.o.log);
     const wanted = new Set<string>();
     config.monitors.forEach((m, i) => {
@@ -135,14 +160,78 @@ export class Engine {
       }
       this.place(m.id, at);
     });
-    for (const [id, r] of this.monitors) if (!wanted.has(id)) this.retire(id, r, at, summary);
+    for (const [id, r] of this.monitors) if (!wanted.has(id) && !isRuntime(r.monitor)) this.retire(id, r, at, summary);
     this.started = true;
     return summary;
+  }
+
+  /** Takes a monitor created at run time (or reloaded from the store) into the running set. */
+  private adopt(m: Monitor, seq: number, state: MonitorState | undefined, at: number): void {
+    if (this.monitors.has(m.id)) return;
+    this.monitors.set(m.id, { monitor: m, seq, definition: JSON.stringify(monitorRecord(m).definition), state: state ?? initialState(m.id, at) });
+    this.place(m.id, at);
+  }
+
+  /** Creates monitors at run time (a Lovebeat service's first beat, a ping with `?create=1`); concurrent calls for one id share the work. */
+  async create(m: Monitor, track?: StoredTrack): Promise<void> {
+    if (this.monitors.has(m.id)) return;
+    const pending = this.creating.get(m.id);
+    if (pending) return pending;
+    const work = (async () => {
+      const at = this.now();
+      const seqs = await this.o.store.addMonitors([monitorRecord(m)], at);
+      if (track) this.tracks.set(m.id, track);
+      this.adopt(m, seqs.get(m.id) as number, undefined, at);
+      this.tracks.delete(m.id);
+    })().finally(() => this.creating.delete(m.id));
+    this.creating.set(m.id, work);
+    return work;
+  }
+
+  /** Removes a monitor created at run time (Lovebeat's DELETE): its incident closes, its history stays. */
+  async delete(id: string): Promise<boolean> {
+    const r = this.monitors.get(id);
+    if (!r || !isRuntime(r.monitor)) return false;
+    const at = this.now();
+    this.retire(id, r, at, { added: 0, changed: 0, removed: 0, unchanged: 0 });
+    await this.writer.durable();
+    await this.o.store.removeMonitors([id], at);
+    return true;
+  }
+
+  /** A monitor's live state and definition. */
+  get(id: string): { monitor: Monitor; state: MonitorState } | undefined {
+    const r = this.monitors.get(id);
+    return r ? { monitor: r.monitor, state: r.state } : undefined;
+  }
+
+  /** Pauses or resumes a monitor at run time (Lovebeat's mute). */
+  setPaused(id: string, paused: boolean): void {
+    const r = this.monitors.get(id);
+    if (!r || (r.state.status === "paused") === paused) return;
+    const at = this.now();
+    const s = paused ? pause(r.state, at) : resume(r.state, at);
+    this.step(r, s.state, s.effects);
+    if (r.beat) this.heartbeats.refresh(id);
+    else if (paused) this.scheduler.remove(id);
+    else this.scheduler.add(id, r.monitor.settings.intervalMs, () => this.run(id));
   }
 
   /** Schedules (or pauses) a monitor after it was added or changed. */
   private place(id: string, at: number): void {
     const r = this.monitors.get(id) as Running;
+    if (r.monitor.kind === "heartbeat") {
+      this.heartbeats.place(id, this.tracks.get(id) as StoredTrack | undefined, at);
+      if (r.monitor.settings.paused && r.state.status !== "paused") {
+        const s = pause(r.state, at);
+        this.step(r, s.state, s.effects);
+      } else if (!r.monitor.settings.paused && r.state.status === "paused" && r.monitor.source.format !== "lovebeat") {
+        const s = resume(r.state, at);
+        this.step(r, s.state, s.effects);
+      }
+      this.heartbeats.refresh(id);
+      return;
+    }
     if (r.monitor.settings.paused) {
       this.scheduler.remove(id);
       if (r.state.status !== "paused") {
@@ -161,6 +250,7 @@ export class Engine {
   private retire(id: string, r: Running, at: number, summary: ApplySummary): void {
     summary.removed++;
     this.scheduler.remove(id);
+    if (r.beat) this.heartbeats.drop(id);
     const s = remove(r.state, at);
     this.step(r, s.state, s.effects);
     this.writer.forget(r.seq);
@@ -181,16 +271,22 @@ export class Engine {
     this.observe(o);
   }
 
-  /** Takes one observation of a monitor (probes, and later heartbeats and agents). */
-  observe(o: Observation): void {
+  /**
+   * Takes one observation of a monitor (probes, heartbeats, agents). `quiet`: a good observation
+   * that changes nothing (a heartbeat beating on time) updates rollups only, not a result row.
+   */
+  observe(o: Observation, quiet = false): void {
     const r = this.monitors.get(o.monitorId);
     if (!r) return;
     this.checks++;
     const prevAt = r.lastAt;
     r.lastAt = o.at;
     const { state, effects } = advance(r.state, o, policyOf(r.monitor));
-    this.writer.add({ results: [resultRecord(r.seq, o)] });
-    this.step(r, state, effects, o);
+    if (quiet && o.health === "up" && !effects.length && state.status === r.state.status) r.state = state;
+    else {
+      this.writer.add({ results: [resultRecord(r.seq, o)] });
+      this.step(r, state, effects, o);
+    }
     const down = state.status === "down" && prevAt !== undefined ? Math.min(o.at - prevAt, 2 * r.monitor.settings.intervalMs) : 0;
     this.writer.sample(r.seq, o.at, { health: o.health, ...(o.health !== "down" && o.timings ? { latencyMs: o.timings.totalMs } : {}), downMs: Math.max(0, down) });
   }
@@ -210,13 +306,14 @@ export class Engine {
 
   /** Counters for health endpoints and benchmarks. */
   stats() {
-    return { monitors: this.monitors.size, running: this.scheduler.running, backlog: this.scheduler.backlog, checks: this.checks, commits: this.writer.commits, pendingWrites: this.writer.size, lateness: this.lateness.summary() };
+    return { monitors: this.monitors.size, deadlines: this.scheduler.deadlineCount, running: this.scheduler.running, backlog: this.scheduler.backlog, checks: this.checks, commits: this.writer.commits, pendingWrites: this.writer.size, lateness: this.lateness.summary() };
   }
 
   /** Stops scheduling, lets checks finish (aborting them after `graceMs`), flushes, carries out effects. */
   async stop(graceMs = 1200): Promise<void> {
     const abort = setTimeout(() => this.shutdown.abort(new Error("shutting down")), graceMs);
     await this.scheduler.stop(graceMs + 200);
+    this.heartbeats.flushTracks();
     clearTimeout(abort);
     this.shutdown.abort(new Error("shutting down"));
     await this.writer.close();
