@@ -5,7 +5,10 @@
 import { type Static, Type } from "@sinclair/typebox";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
+import type { HeartbeatsConfig } from "../config/model.ts";
 import type { Engine } from "../engine/engine.ts";
+import { heartbeatSlug, heartbeatUuid } from "../heartbeats/policy.ts";
+import { defaultHeartbeatSettings, type PingCounters, pingCounters, pingRoutes } from "./ping-routes.ts";
 import type { MonitorView, PeriodStats, Store, UptimePeriod } from "../store/types.ts";
 import { UPTIME_PERIODS } from "../store/types.ts";
 
@@ -21,6 +24,12 @@ export interface AppDeps {
   log: Logger;
   /** Epoch-ms clock. */
   now?: () => number;
+  /** Heartbeat endpoint settings in force (default: built-in). */
+  heartbeatSettings?: () => Omit<HeartbeatsConfig, "file">;
+  /** Ping counters (for metrics). */
+  pingCounters?: PingCounters;
+  /** More routes on their own scope (Lovebeat's API). */
+  extraRoutes?: Array<(app: FastifyInstance) => Promise<void>>;
 }
 
 /** The error shape of every route. */
@@ -108,7 +117,15 @@ export function buildApp(d: AppDeps): FastifyInstance {
     const m = await d.store.getMonitor(id);
     if (!m) return sendError(reply, 404, "UPBEAT_MONITOR_NOT_FOUND", `no monitor "${id}"`);
     const [uptime, recent] = await Promise.all([d.store.uptime(now(), [id]), d.store.results(id, { limit: 20 })]);
-    return { monitor: { ...monitorJson(m, uptime.get(id), true), recentResults: recent } };
+    const out: Record<string, unknown> = { ...monitorJson(m, uptime.get(id), true), recentResults: recent };
+    const live = d.engine()?.get(id);
+    const hb = d.engine()?.heartbeats.view(id);
+    if (hb && live?.monitor.kind === "heartbeat") {
+      const c = live.monitor.check;
+      out.heartbeat = { ...hb, uuid: heartbeatUuid(id, c.uuid), slug: heartbeatSlug(id, c.slug), ...(c.pushToken ? { pushToken: c.pushToken } : {}) };
+      out.recentPings = await d.store.pings(id, { limit: 20 });
+    }
+    return { monitor: out };
   });
 
   app.get<{ Querystring: Static<typeof IncidentsQuery> }>("/api/v1/incidents", { schema: { querystring: IncidentsQuery } }, async (req) => {
@@ -116,5 +133,8 @@ export function buildApp(d: AppDeps): FastifyInstance {
     const incidents = await d.store.incidents({ limit, ...(monitor !== undefined ? { monitorId: monitor } : {}), ...(open !== undefined ? { open } : {}), ...(before !== undefined ? { before } : {}) });
     return { incidents: incidents.map((i) => ({ ...i, open: i.resolvedAt === undefined })) };
   });
+  const counters = d.pingCounters ?? pingCounters();
+  void app.register(async (scope) => pingRoutes(scope, { engine: d.engine, settings: d.heartbeatSettings ?? defaultHeartbeatSettings, counters, now }));
+  for (const routes of d.extraRoutes ?? []) void app.register(routes);
   return app;
 }

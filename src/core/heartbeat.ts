@@ -40,7 +40,8 @@ export interface HeartbeatTrack {
 
 /** A check-in. */
 export type Ping =
-  | { type: "success"; at: number; rid?: string }
+  /** `latencyMs`: a response time the client measured (Kuma's `ping=`), kept when no start gives a duration. */
+  | { type: "success"; at: number; rid?: string; latencyMs?: number }
   | { type: "start"; at: number; rid?: string }
   | { type: "fail"; at: number; rid?: string; exitCode?: number; message?: string }
   | { type: "log"; at: number; rid?: string };
@@ -86,7 +87,7 @@ export function applyPing(monitorId: string, p: HeartbeatPolicy, t: HeartbeatTra
   if (ping.type === "start") return { track: { ...t, running: { ...t.running, [rid]: ping.at } } };
   const { [rid]: startedAt, ...others } = t.running;
   const track: HeartbeatTrack = { ...t, lastPingAt: ping.at, running: others };
-  const durationMs = startedAt === undefined ? undefined : ping.at - startedAt;
+  const durationMs = startedAt !== undefined ? ping.at - startedAt : ping.type === "success" ? ping.latencyMs : undefined;
   if (ping.type === "fail") {
     const why = ping.exitCode !== undefined ? `the job failed with exit code ${ping.exitCode}` : "the job reported a failure";
     return { track, observation: observation(monitorId, ping.at, "down", ping.message ? `${why}: ${ping.message}` : why, durationMs) };

@@ -7,7 +7,7 @@ import type { Monitor, MonitorOf } from "../config/model.ts";
 import { applyPing, checkSilence, deadlineAt, heartbeatDisplay, type HeartbeatDisplay, type HeartbeatPolicy, type HeartbeatTrack, overrunAt, type Ping } from "../core/heartbeat.ts";
 import type { MonitorState } from "../core/monitor-state.ts";
 import type { Observation } from "../core/types.ts";
-import { heartbeatPolicyOf } from "../heartbeats/policy.ts";
+import { heartbeatPolicyOf, heartbeatSlug, heartbeatUuid } from "../heartbeats/policy.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { PingRecord } from "../store/types.ts";
 import type { BatchWriter } from "./writer.ts";
@@ -82,6 +82,9 @@ export function beatPolicy(m: MonitorOf<"heartbeat">, track: StoredTrack): Heart
 /** Heartbeat bookkeeping for the engine. */
 export class HeartbeatDesk {
   private readonly dirty = new Set<string>();
+  /** `uuid:<u>`, `slug:<s>`, `token:<t>` → monitor id: how ping URLs find their heartbeat. */
+  private readonly index = new Map<string, string>();
+  private readonly keysOf = new Map<string, string[]>();
 
   constructor(private readonly host: BeatHost) {
     host.scheduler.add("upbeat:heartbeat-tracks", TRACK_FLUSH_MS, async () => this.flushTracks());
@@ -94,6 +97,12 @@ export class HeartbeatDesk {
     const track: StoredTrack = r.beat?.track ?? remembered ?? { createdAt: at, running: {} };
     const beat: Beat = { policy: beatPolicy(m, track), track };
     r.beat = beat;
+    this.unindex(id);
+    // Lovebeat services are addressed by name through their own API, not by ping URLs.
+    const own = m.source.format === "lovebeat" ? [] : [`uuid:${heartbeatUuid(id, m.check.uuid)}`, `slug:${heartbeatSlug(id, m.check.slug)}`, ...(m.check.pushToken ? [`token:${m.check.pushToken}`] : [])];
+    const keys = own.filter((k) => !this.index.has(k));
+    for (const k of keys) this.index.set(k, id);
+    this.keysOf.set(id, keys);
     if (!remembered && !r.beat.track.lastPingAt) this.persist(id, r.seq, track, true);
     return beat;
   }
@@ -162,8 +171,19 @@ export class HeartbeatDesk {
     return v;
   }
 
+  /** The heartbeat a ping URL names: by `uuid`, `slug` or push `token`. */
+  find(by: "uuid" | "slug" | "token", key: string): string | undefined {
+    return this.index.get(`${by}:${key}`);
+  }
+
+  private unindex(id: string): void {
+    for (const k of this.keysOf.get(id) ?? []) this.index.delete(k);
+    this.keysOf.delete(id);
+  }
+
   /** Forgets a heartbeat that left. */
   drop(id: string): void {
+    this.unindex(id);
     this.host.scheduler.clearDeadline(id);
     this.dirty.delete(id);
   }

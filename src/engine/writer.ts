@@ -9,6 +9,9 @@ import { addSample, bucketStart, type OpenRollup, openRollup, ROLLUP_SIZES, type
 import { sketchDecode } from "../store/sketch.ts";
 import { emptyBatch, type OutboxRecord, type RollupRecord, type RollupSize, type Store, type WriteBatch } from "../store/types.ts";
 
+/** Longest wait before a commit that someone awaits (`durable()`). */
+const DURABLE_FLUSH_MS = 1;
+
 
 /** Options of the writer. */
 export interface WriterOptions {
@@ -114,12 +117,17 @@ export class BatchWriter {
     });
   }
 
+  private timerAt = 0;
+
   private schedule(): void {
     if (this.inFlight) return;
     const full = !this.retryMs && this.size >= this.o.maxBatch;
-    if (this.timer && !full) return;
+    // Someone waits for durability (an HTTP ping before its OK): commit almost at once. What
+    // arrives while that commit runs shares the next one, so throughput holds under load.
+    const ms = this.retryMs || (full ? 0 : this.waiters.length ? DURABLE_FLUSH_MS : this.o.flushMs);
+    if (this.timer && this.timerAt <= Date.now() + ms) return;
     if (this.timer) clearTimeout(this.timer);
-    const ms = this.retryMs || (full ? 0 : this.o.flushMs);
+    this.timerAt = Date.now() + ms;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();
