@@ -2,7 +2,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { checkCommand } from "./cli/check.ts";
 import { type RunOptions, runCommand } from "./cli/run.ts";
+import { importCommand } from "./cli/import.ts";
 import { serveCommand } from "./cli/serve.ts";
+import { UPBEAT_VERSION } from "./lib/version.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { PROBES } from "./probes/registry.ts";
 
@@ -26,7 +28,7 @@ function shutdownSignal(): AbortSignal {
 
 const program = new Command("upbeat")
   .description("Upbeat: probes, heartbeats, incidents and alerts in one self-hosted service.")
-  .version("0.1.0")
+  .version(UPBEAT_VERSION)
   .showHelpAfterError()
   .exitOverride((e) => process.exit(e.exitCode === 1 ? 2 : e.exitCode));
 
@@ -36,10 +38,14 @@ program
   .option("-c, --config <file...>", "configuration files (UPBEAT_CONFIG, comma-separated; or Cupcake's ENDPOINT_DEFINITIONS_FILE)")
   .option("-l, --listen <host:port>", "HTTP address (UPBEAT_LISTEN)", env.UPBEAT_LISTEN ?? env.UPBEAT_HTTP ?? "127.0.0.1:8080")
   .option("-d, --data <dir>", "data directory (UPBEAT_DATA)", env.UPBEAT_DATA ?? "./data")
-  .action(async (o: { config?: string[]; listen: string; data: string }) => {
+  .option("--statsd <host:port>", "statsd (Lovebeat) address for UDP and TCP, or off (UPBEAT_STATSD)", env.UPBEAT_STATSD ?? "127.0.0.1:8127")
+  .option("--lovebeat-config <file>", "Lovebeat's TOML config file (Lovebeat's -config; UPBEAT_LOVEBEAT_CONFIG)", env.UPBEAT_LOVEBEAT_CONFIG)
+  .option("--lovebeat-config-dir <dir>", "Lovebeat's config directory (Lovebeat's -config-dir; UPBEAT_LOVEBEAT_CONFIG_DIR)", env.UPBEAT_LOVEBEAT_CONFIG_DIR)
+  .action(async (o: { config?: string[]; listen: string; data: string; statsd: string; lovebeatConfig?: string; lovebeatConfigDir?: string }) => {
     const files = o.config ?? env.UPBEAT_CONFIG?.split(",").filter(Boolean) ?? (env.ENDPOINT_DEFINITIONS_FILE ? [env.ENDPOINT_DEFINITIONS_FILE] : []);
     const onReload = (fn: () => void) => process.on("SIGHUP", fn);
-    const code = await serveCommand({ files, listen: o.listen, dataDir: o.data }, { env, out, err, signal: shutdownSignal(), onReload });
+    const lb = { ...(o.lovebeatConfig ? { lovebeatConfig: o.lovebeatConfig } : {}), ...(o.lovebeatConfigDir ? { lovebeatConfigDir: o.lovebeatConfigDir } : {}) };
+    const code = await serveCommand({ files, listen: o.listen, dataDir: o.data, statsd: o.statsd, ...lb }, { env, out, err, signal: shutdownSignal(), onReload });
     process.exit(code);
   });
 
@@ -91,6 +97,18 @@ program
     };
     const io = { env, stdout: process.stdout, stderr: process.stderr, err, onSignal };
     process.exit(await runCommand(check, command, sep < 0 ? undefined : process.argv.slice(sep + 1), o, io));
+  });
+
+program
+  .command("import")
+  .description("take another tool's data into Upbeat: `import lovebeat <lovebeat.db>` reads a Lovebeat database file into the store (run it before starting Upbeat, or restart after)")
+  .argument("<kind>", "lovebeat")
+  .argument("<file>", "the file to import")
+  .option("-c, --config <file...>", "configuration files (for the database settings; UPBEAT_CONFIG)")
+  .option("-d, --data <dir>", "data directory (UPBEAT_DATA)", env.UPBEAT_DATA ?? "./data")
+  .action(async (kind: string, file: string, o: { config?: string[]; data: string }) => {
+    const config = o.config ?? env.UPBEAT_CONFIG?.split(",").filter(Boolean) ?? [];
+    process.exit(await importCommand(kind, file, { config, dataDir: o.data }, { env, out, err }));
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { HeartbeatsConfig } from "../config/model.ts";
 import type { Engine } from "../engine/engine.ts";
 import { heartbeatSlug, heartbeatUuid } from "../heartbeats/policy.ts";
+import type { StatsdCounters } from "../heartbeats/statsd-server.ts";
 import { defaultHeartbeatSettings, type PingCounters, pingCounters, pingRoutes } from "./ping-routes.ts";
 import type { MonitorView, PeriodStats, Store, UptimePeriod } from "../store/types.ts";
 import { UPTIME_PERIODS } from "../store/types.ts";
@@ -28,6 +29,8 @@ export interface AppDeps {
   heartbeatSettings?: () => Omit<HeartbeatsConfig, "file">;
   /** Ping counters (for metrics). */
   pingCounters?: PingCounters;
+  /** statsd listener counters, when listening. */
+  statsd?: () => StatsdCounters | undefined;
   /** More routes on their own scope (Lovebeat's API). */
   extraRoutes?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -96,11 +99,12 @@ export function buildApp(d: AppDeps): FastifyInstance {
     const e = d.engine();
     return { status: "ok", monitors: e?.stats().monitors ?? 0 };
   });
+  const counters = d.pingCounters ?? pingCounters();
   app.get("/readyz", async (_req, reply) => {
     const e = d.engine();
     if (!d.ready() || !e) return sendError(reply, 503, "UPBEAT_NOT_READY", "starting or stopping");
     const s = e.stats();
-    return { status: "ready", monitors: s.monitors, checks: s.checks, running: s.running, backlog: s.backlog, pendingWrites: s.pendingWrites, lateness: s.lateness };
+    return { status: "ready", monitors: s.monitors, deadlines: s.deadlines, checks: s.checks, running: s.running, backlog: s.backlog, pendingWrites: s.pendingWrites, lateness: s.lateness, pings: counters, statsd: d.statsd?.() ?? null };
   });
 
   app.get<{ Querystring: Static<typeof MonitorsQuery> }>("/api/v1/monitors", { schema: { querystring: MonitorsQuery } }, async (req) => {
@@ -133,8 +137,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
     const incidents = await d.store.incidents({ limit, ...(monitor !== undefined ? { monitorId: monitor } : {}), ...(open !== undefined ? { open } : {}), ...(before !== undefined ? { before } : {}) });
     return { incidents: incidents.map((i) => ({ ...i, open: i.resolvedAt === undefined })) };
   });
-  const counters = d.pingCounters ?? pingCounters();
-  void app.register(async (scope) => pingRoutes(scope, { engine: d.engine, settings: d.heartbeatSettings ?? defaultHeartbeatSettings, counters, now }));
+  void app.register(async (scope) => pingRoutes(scope, { engine: d.engine, settings: d.heartbeatSettings ?? defaultHeartbeatSettings, counters, now, log: d.log }));
   for (const routes of d.extraRoutes ?? []) void app.register(routes);
   return app;
 }

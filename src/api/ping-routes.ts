@@ -4,6 +4,7 @@
  * Kuma's `/api/push/<token>`. A ping is answered only after it is stored.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
 import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type Monitor } from "../config/model.ts";
 import { resolveSettings } from "../config/settings.ts";
 import type { Ping } from "../core/heartbeat.ts";
@@ -28,6 +29,8 @@ export interface PingRouteDeps {
   counters: PingCounters;
   /** Clock. */
   now: () => number;
+  /** Refusals are logged here at debug level. */
+  log?: Logger;
 }
 
 /** Largest request body read at all; the part kept is `bodyLimit`. */
@@ -66,24 +69,27 @@ function bodyOf(req: FastifyRequest, limit: number): { body: string; bytes: numb
 export async function pingRoutes(app: FastifyInstance, d: PingRouteDeps): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: PING_MAX_REQUEST_BYTES }, (_req, body, done) => done(null, body));
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
-    if (err.statusCode === 413) d.counters.rejected.tooLarge++;
-    else d.counters.rejected.malformed++;
+  const refuse = (reason: keyof PingCounters["rejected"], req: FastifyRequest, why?: string): void => {
+    d.counters.rejected[reason]++;
+    d.log?.debug({ reason, why, method: req.method, url: req.url.slice(0, 200), remote: req.ip }, "ping refused");
+  };
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    refuse(err.statusCode === 413 ? "tooLarge" : "malformed", req, err.message);
     return text(reply, err.statusCode ?? 400, err.statusCode === 413 ? `request body over ${PING_MAX_REQUEST_BYTES} bytes\n` : `bad request: ${err.message}\n`);
   });
 
   const ping = async (req: FastifyRequest, reply: FastifyReply) => {
     const engine = d.engine();
-    if (!engine) return (d.counters.rejected.unavailable++, text(reply, 503, "starting\n"));
+    if (!engine) return (refuse("unavailable", req), text(reply, 503, "starting\n"));
     const url = new URL(req.url, "http://x");
     const p = parsePingPath(url.pathname, url.searchParams);
-    if ("error" in p) return (d.counters.rejected.malformed++, text(reply, 400, `${p.error}\n`));
+    if ("error" in p) return (refuse("malformed", req), text(reply, 400, `${p.error}\n`));
     const s = d.settings();
     let id: string | undefined;
     let created = false;
     if (p.target.by === "uuid") id = engine.heartbeats.find("uuid", p.target.uuid);
     else {
-      if (s.pingKeys.length && !s.pingKeys.includes(p.target.pingKey)) return (d.counters.rejected.forbidden++, text(reply, 404, "not found\n"));
+      if (s.pingKeys.length && !s.pingKeys.includes(p.target.pingKey)) return (refuse("forbidden", req), text(reply, 404, "not found\n"));
       id = engine.heartbeats.find("slug", p.target.slug);
       if (!id && p.create) {
         await engine.create(createdMonitor(p.target.slug, s));
@@ -91,10 +97,10 @@ export async function pingRoutes(app: FastifyInstance, d: PingRouteDeps): Promis
         created = id !== undefined;
       }
     }
-    if (!id) return (d.counters.rejected.notFound++, text(reply, 404, "not found\n"));
+    if (!id) return (refuse("notFound", req), text(reply, 404, "not found\n"));
     const { body, bytes } = bodyOf(req, s.bodyLimitBytes);
     const out = engine.heartbeats.ping(id, pingOf(p, d.now(), body), { ...(body ? { body } : {}), bodyBytes: bytes, remote: req.ip });
-    if (!out.ok) return (d.counters.rejected.notFound++, text(reply, 404, "not found\n"));
+    if (!out.ok) return (refuse("notFound", req), text(reply, 404, "not found\n"));
     await engine.writer.durable();
     d.counters.accepted++;
     reply.header("ping-body-limit", String(s.bodyLimitBytes));
@@ -107,13 +113,13 @@ export async function pingRoutes(app: FastifyInstance, d: PingRouteDeps): Promis
     url: "/api/push/*",
     handler: async (req, reply) => {
       const engine = d.engine();
-      if (!engine) return (d.counters.rejected.unavailable++, reply.code(503).send({ ok: false, msg: "Upbeat is starting." }));
+      if (!engine) return (refuse("unavailable", req), reply.code(503).send({ ok: false, msg: "Upbeat is starting." }));
       const url = new URL(req.url, "http://x");
       const p = parsePushPath(url.pathname, url.searchParams);
-      if ("error" in p) return (d.counters.rejected.malformed++, reply.code(400).send({ ok: false, msg: p.error }));
+      if ("error" in p) return (refuse("malformed", req), reply.code(400).send({ ok: false, msg: p.error }));
       const id = engine.heartbeats.find("token", p.token);
       const live = id ? engine.get(id) : undefined;
-      if (!id || !live || live.state.status === "paused") return (d.counters.rejected.notFound++, reply.code(404).send({ ok: false, msg: "Monitor not found or not active." }));
+      if (!id || !live || live.state.status === "paused") return (refuse("notFound", req), reply.code(404).send({ ok: false, msg: "Monitor not found or not active." }));
       const at = d.now();
       const beat: Ping = p.status === "up" ? { type: "success", at, ...(p.pingMs !== undefined ? { latencyMs: p.pingMs } : {}) } : { type: "fail", at, message: p.msg ?? "push status down" };
       engine.heartbeats.ping(id, beat, { ...(p.msg ? { body: p.msg } : {}), bodyBytes: p.msg ? Buffer.byteLength(p.msg) : 0, remote: req.ip });

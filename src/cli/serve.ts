@@ -2,13 +2,18 @@
  * `upbeat serve` (the default command): loads the configuration, opens the store, starts the
  * engine and the HTTP API, reloads on SIGHUP or file change, and stops cleanly on SIGTERM/SIGINT.
  */
-import { type FSWatcher, watch } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { existsSync, type FSWatcher, watch } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { buildApp } from "../api/app.ts";
 import { parseCupcakeEnv } from "../config/cupcake-env.ts";
 import { loadFiles } from "../config/load.ts";
-import type { UpbeatConfig } from "../config/model.ts";
+import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "../config/model.ts";
+import { configDirOrder, type LovebeatConfigFile, loadLovebeatConfig } from "../heartbeats/lovebeat/config.ts";
+import { lovebeatRoutes } from "../heartbeats/lovebeat/http-api.ts";
+import { type LovebeatRuntime, startLovebeat } from "../heartbeats/lovebeat/runtime.ts";
+import { UPBEAT_VERSION } from "../lib/version.ts";
 import { formatProblem, hasErrors } from "../config/problems.ts";
 import { parseS3Url } from "../config/s3.ts";
 import { Engine } from "../engine/engine.ts";
@@ -26,6 +31,12 @@ export interface ServeOptions {
   listen: string;
   /** Data directory. */
   dataDir: string;
+  /** statsd (Lovebeat) address `host:port`, or `off`. */
+  statsd?: string;
+  /** Lovebeat config file (`-config`); `.toml`/`.cfg` files among `files` count too. */
+  lovebeatConfig?: string;
+  /** Lovebeat config directory (`-config-dir`): every file not starting with `.`, in name order. */
+  lovebeatConfigDir?: string;
 }
 
 /** What `serve` gets from the process (main owns signals and the environment). */
@@ -50,7 +61,7 @@ export function parseListen(listen: string): { host: string; port: number } | un
 }
 
 /** Reloads the configuration on request, one reload at a time; a bad file keeps the running config. */
-function reloader(o: ServeOptions, io: ServeIo, log: Logger, engine: Engine, initial: UpbeatConfig): () => Promise<void> {
+function reloader(o: ServeOptions, io: ServeIo, log: Logger, engine: Engine, initial: UpbeatConfig, applied: (c: UpbeatConfig) => void): () => Promise<void> {
   let running: Promise<void> | undefined;
   let again = false;
   let current = initial;
@@ -64,6 +75,7 @@ function reloader(o: ServeOptions, io: ServeIo, log: Logger, engine: Engine, ini
     if (JSON.stringify(config.database) !== JSON.stringify(current.database)) log.warn("database settings changed; they take effect at the next start");
     const summary = await engine.apply(config);
     current = config;
+    applied(config);
     log.info({ ...summary }, "configuration reloaded");
   };
   const reload = async (): Promise<void> => {
@@ -112,6 +124,20 @@ function watchFiles(files: string[], onChange: () => void): FSWatcher[] {
   return watchers;
 }
 
+/** Reads Lovebeat's config file and directory as Lovebeat does: missing ones are fine. */
+async function lovebeatFiles(o: ServeOptions): Promise<LovebeatConfigFile[]> {
+  const out: LovebeatConfigFile[] = [];
+  const read = async (file: string) => out.push({ file, text: await readFile(file, "utf8") });
+  for (const f of [...(o.lovebeatConfig ? [o.lovebeatConfig] : []), ...o.files.filter(isLovebeatFile)]) if (existsSync(f)) await read(f);
+  if (o.lovebeatConfigDir && existsSync(o.lovebeatConfigDir)) {
+    for (const name of configDirOrder(await readdir(o.lovebeatConfigDir))) await read(join(o.lovebeatConfigDir, name));
+  }
+  return out;
+}
+
+/** Lovebeat's TOML files, told apart from native YAML/JSON by their extension. */
+const isLovebeatFile = (f: string): boolean => /\.(toml|cfg)$/i.test(f);
+
 /** Runs until `signal` aborts; returns the exit code. */
 export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number> {
   const log = createLogger(io.env);
@@ -120,7 +146,19 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     io.err(`upbeat: --listen "${o.listen}" is not host:port`);
     return 2;
   }
-  const { config, problems } = await loadFiles(o.files, { env: io.env });
+  const statsdAddr = o.statsd === undefined || o.statsd === "off" ? undefined : parseListen(o.statsd);
+  if (o.statsd !== undefined && o.statsd !== "off" && !statsdAddr) {
+    io.err(`upbeat: --statsd "${o.statsd}" is not host:port (or off)`);
+    return 2;
+  }
+  const nativeFiles = o.files.filter((f) => !isLovebeatFile(f));
+  const { config, problems } = await loadFiles(nativeFiles, { env: io.env });
+  const lbFiles = await lovebeatFiles(o).catch((e: unknown) => {
+    problems.push({ severity: "error", file: o.lovebeatConfig ?? o.lovebeatConfigDir ?? "", path: "", message: `cannot read: ${errorMessage(e)}` });
+    return [];
+  });
+  const lovebeat = loadLovebeatConfig(lbFiles);
+  problems.push(...lovebeat.problems);
   for (const p of problems) io.err(formatProblem(p));
   if (hasErrors(problems)) return 2;
   const cupcakeDbSet = io.env.DB_TYPE !== undefined || io.env.DB_NAME !== undefined;
@@ -132,8 +170,17 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     io.err(`upbeat: cannot open the database ${spec.kind === "sqlite" ? spec.file : spec.label}: ${errorMessage(e)}`);
     return 1;
   }
-  const live: { engine?: Engine; ready: boolean } = { ready: false };
-  const app = buildApp({ store, engine: () => live.engine, ready: () => live.ready, log });
+  const live: { engine?: Engine; lovebeat?: LovebeatRuntime; ready: boolean; heartbeats: Omit<HeartbeatsConfig, "file"> } = { ready: false, heartbeats: config.heartbeats ?? DEFAULT_HEARTBEATS };
+  const now = Date.now;
+  const app = buildApp({
+    store,
+    engine: () => live.engine,
+    ready: () => live.ready,
+    log,
+    heartbeatSettings: () => live.heartbeats,
+    statsd: () => live.lovebeat?.statsd?.counters,
+    extraRoutes: [(scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now })],
+  });
   try {
     await app.listen({ host: addr.host, port: addr.port });
   } catch (e) {
@@ -143,16 +190,25 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   }
   const engine = await Engine.start(config, { store, probes: PROBES, log, ...(config.database ? { retention: config.database.retention } : {}) });
   live.engine = engine;
+  try {
+    live.lovebeat = await startLovebeat({ engine, config: lovebeat.config, configured: lbFiles.length > 0, ...(statsdAddr ? { statsd: statsdAddr } : {}), log, now });
+  } catch (e) {
+    io.err(`upbeat: cannot start the statsd listeners on ${o.statsd}: ${errorMessage(e)}`);
+    await Promise.all([app.close(), engine.stop(0)]);
+    await store.close();
+    return 1;
+  }
   live.ready = true;
-  const reload = reloader(o, io, log, engine, config);
-  const watchers = watchFiles(o.files, () => void reload());
+  const reload = reloader({ ...o, files: nativeFiles }, io, log, engine, config, (c) => (live.heartbeats = c.heartbeats ?? DEFAULT_HEARTBEATS));
+  const watchers = watchFiles(nativeFiles, () => void reload());
   io.onReload?.(() => void reload());
   const bound = app.server.address();
-  log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, monitors: config.monitors.length, files: o.files, store: spec.kind === "sqlite" ? spec.file : spec.label }, "upbeat serving");
+  log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, statsd: live.lovebeat.statsd ? `${statsdAddr?.host}:${live.lovebeat.statsd.port}` : "off", monitors: config.monitors.length, files: o.files, store: spec.kind === "sqlite" ? spec.file : spec.label }, "upbeat serving");
   if (!io.signal.aborted) await new Promise((r) => io.signal.addEventListener("abort", r, { once: true }));
   log.info("upbeat stopping");
   live.ready = false;
   for (const w of watchers) w.close();
+  await live.lovebeat.stop();
   await Promise.all([app.close(), engine.stop(1200)]);
   await store.close();
   log.info("upbeat stopped");

@@ -150,13 +150,17 @@ describe("native configuration", () => {
     assert.equal(errors(r)[0]?.line, 3);
   });
 
-  test("the README's example loads without a problem", () => {
+  test("the README's examples load without a problem", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
-    assert.ok(yaml, "README has a yaml example");
-    const r = loadText("README.md", yaml, { env: { API_TOKEN: "t" } });
-    assert.deepEqual(r.problems, []);
-    assert.deepEqual(r.config.monitors.map((m) => m.kind), ["http", "tcp", "tls", "dns"]);
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    assert.ok(blocks.length >= 2, "README has yaml examples");
+    const kinds: string[][] = [];
+    for (const yaml of blocks) {
+      const r = loadText("README.md", yaml, { env: { API_TOKEN: "t" } });
+      assert.deepEqual(r.problems, [], yaml);
+      kinds.push(r.config.monitors.map((m) => m.kind));
+    }
+    assert.deepEqual(kinds, [["heartbeat", "heartbeat", "heartbeat"], ["http", "tcp", "tls", "dns"]]);
   });
 
   test("an interval under 1s is refused", () => {

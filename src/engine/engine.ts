@@ -7,7 +7,7 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { Monitor, UpbeatConfig } from "../config/model.ts";
-import { advance, type Effect, initialState, type MonitorState, pause, remove, resume, type StatePolicy } from "../core/monitor-state.ts";
+import { advance, type Effect, initialState, type MonitorState, type MonitorStatus, pause, remove, resume, type StatePolicy } from "../core/monitor-state.ts";
 import type { Observation } from "../core/types.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { runCheck } from "../probes/run.ts";
@@ -93,6 +93,7 @@ export class Engine {
   private tracks = new Map<string, unknown>();
   private readonly creating = new Map<string, Promise<void>>();
   private storedStates = new Map<string, MonitorState>();
+  private readonly statusListeners: Array<(id: string, from: MonitorStatus, to: MonitorStatus, at: number) => void> = [];
   /** Heartbeat monitors: check-ins, deadlines, memories. */
   readonly heartbeats: HeartbeatDesk;
   /** Checks completed. */
@@ -173,7 +174,7 @@ export class Engine {
   }
 
   /** Creates monitors at run time (a Lovebeat service's first beat, a ping with `?create=1`); concurrent calls for one id share the work. */
-  async create(m: Monitor, track?: StoredTrack): Promise<void> {
+  async create(m: Monitor, track?: StoredTrack, state?: MonitorState): Promise<void> {
     if (this.monitors.has(m.id)) return;
     const pending = this.creating.get(m.id);
     if (pending) return pending;
@@ -181,7 +182,11 @@ export class Engine {
       const at = this.now();
       const seqs = await this.o.store.addMonitors([monitorRecord(m)], at);
       if (track) this.tracks.set(m.id, track);
-      this.adopt(m, seqs.get(m.id) as number, undefined, at);
+      this.adopt(m, seqs.get(m.id) as number, state, at);
+      if (state) {
+        const r = this.monitors.get(m.id) as Running;
+        this.writer.add({ states: [stateWrite(r.seq, r.state)] });
+      }
       this.tracks.delete(m.id);
     })().finally(() => this.creating.delete(m.id));
     this.creating.set(m.id, work);
@@ -197,6 +202,16 @@ export class Engine {
     await this.writer.durable();
     await this.o.store.removeMonitors([id], at);
     return true;
+  }
+
+  /** Calls `fn` synchronously whenever a monitor's status changes (before the change is committed). */
+  onStatus(fn: (id: string, from: MonitorStatus, to: MonitorStatus, at: number) => void): void {
+    this.statusListeners.push(fn);
+  }
+
+  /** Ids of the running monitors from one source (`lovebeat`, `ping`, `native`, …). */
+  ids(source: string): string[] {
+    return [...this.monitors.values()].filter((r) => r.monitor.source.format === source).map((r) => r.monitor.id);
   }
 
   /** A monitor's live state and definition. */
@@ -258,7 +273,9 @@ export class Engine {
   }
 
   private step(r: Running, state: MonitorState, effects: Effect[], o?: Observation): void {
+    const from = r.state.status;
     r.state = state;
+    if (from !== state.status) for (const l of this.statusListeners) l(r.monitor.id, from, state.status, state.since);
     this.writer.add({ states: [stateWrite(r.seq, state, o)], ...effectWrites(r.monitor, r.seq, effects) });
   }
 

@@ -28,7 +28,7 @@ describe("heartbeats in the engine", () => {
     const clock = new FakeClock();
     const t0 = clock.t;
     const { engine, effects, db } = await setup(`monitors: [{ name: backup, type: heartbeat, period: 10m, grace: 1m }]`, clock);
-    cleanups.push(async () => engine.stop(), db.cleanup);
+    cleanups.push(db.cleanup, async () => engine.stop());
     assert.equal(engine.heartbeats.view("backup")?.display, "new");
     await clock.advance(10 * MIN + 30 * S);
     assert.equal(engine.heartbeats.view("backup")?.display, "late", "past the period, within grace");
@@ -58,7 +58,7 @@ monitors:
 `,
       clock,
     );
-    cleanups.push(async () => engine.stop(), db.cleanup);
+    cleanups.push(db.cleanup, async () => engine.stop());
     const hb = engine.heartbeats;
     hb.ping("job", { type: "start", at: clock.t }, { bodyBytes: 0 });
     assert.equal(hb.view("job")?.display, "running");
@@ -108,7 +108,7 @@ monitors:
     // Saturday 2026-03-28 02:30 in Berlin (CET, UTC+1) = 01:30 UTC. The next night 02:30 does not exist: clocks jump 02:00 → 03:00 (01:00 UTC).
     clock.t = Date.UTC(2026, 2, 28, 1, 30);
     const { engine, db } = await setup(`monitors: [{ name: nightly, type: heartbeat, cron: "30 2 * * *", timezone: Europe/Berlin, grace: 10m }]`, clock);
-    cleanups.push(async () => engine.stop(), db.cleanup);
+    cleanups.push(db.cleanup, async () => engine.stop());
     engine.heartbeats.ping("nightly", { type: "success", at: clock.t });
     const deadline = engine.heartbeats.view("nightly")?.deadlineAt;
     assert.equal(new Date(deadline ?? 0).toISOString(), "2026-03-29T01:10:00.000Z", "the skipped 02:30 runs at the change (03:00 CEST = 01:00 UTC), plus 10 minutes");

@@ -171,6 +171,16 @@ export class HeartbeatDesk {
     return v;
   }
 
+  /** What a heartbeat remembers (read-only use). */
+  track(id: string): StoredTrack | undefined {
+    return this.host.lookup(id)?.beat?.track;
+  }
+
+  /** A heartbeat's rules and memory. */
+  beat(id: string): Beat | undefined {
+    return this.host.lookup(id)?.beat;
+  }
+
   /** The heartbeat a ping URL names: by `uuid`, `slug` or push `token`. */
   find(by: "uuid" | "slug" | "token", key: string): string | undefined {
     return this.index.get(`${by}:${key}`);

@@ -4,6 +4,9 @@ import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
+// Servers started by tests take any free statsd port, so tests running side by side never collide on 8127.
+const BASE_ENV = { NO_COLOR: "1", UPBEAT_STATSD: "127.0.0.1:0" };
+
 /** What a finished command printed and returned. */
 export interface CliResult {
   /** Exit code. */
@@ -17,7 +20,7 @@ export interface CliResult {
 /** Runs `upbeat <args>` to completion (killed after `timeoutMs`). */
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));
@@ -33,5 +36,5 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 
 /** Starts `upbeat <args>` and returns the live process (for servers). */
 export function startCli(args: string[], env: Record<string, string> = {}) {
-  return spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
 }
