@@ -4,11 +4,11 @@
  */
 import { type Kysely, Migrator, type Transaction, sql } from "kysely";
 import type { Incident } from "../core/monitor-state.ts";
-import { incidentFromRow, incidentToRow, monitorFromRow, parseJson, pingFromRow, pingToRow, resultFromRow, resultToRow, rollupFromRow, rollupToRow, stateFromRow, stateToRow } from "./rows.ts";
+import { deliveryFromRow, incidentFromRow, incidentToRow, monitorFromRow, parseJson, pingFromRow, pingToRow, resultFromRow, resultToRow, rollupFromRow, rollupToRow, stateFromRow, stateToRow } from "./rows.ts";
 import { mergeRollups } from "./rollups.ts";
 import { type Database, ROLLUP_TABLE, migrations } from "./schema.ts";
 import { uptimeQuery } from "./uptime.ts";
-import { type CupcakeActive, FILE_SOURCES, type MonitorRecord, type MonitorView, type PeriodStats, type Retention, type RollupRecord, type RollupSize, type Store, type StoredIncident, type StoredMonitor, type StoredOutbox, type StoredPing, type StoredResult, type StoredState, type UptimePeriod, type WriteBatch } from "./types.ts";
+import { type CupcakeActive, type DeliveryRecord, FILE_SOURCES, type MonitorRecord, type MonitorView, type PeriodStats, type Retention, type RollupRecord, type RollupSize, type Store, type StoredDelivery, type StoredIncident, type StoredMonitor, type StoredOutbox, type StoredPing, type StoredResult, type StoredState, type UptimePeriod, type WriteBatch } from "./types.ts";
 
 const CHUNK = 400;
 const DAY_MS = 86_400_000;
@@ -343,6 +343,8 @@ export class KyselyStore implements Store {
     }
     const pings = await sql`DELETE FROM pings WHERE id IN (SELECT id FROM pings WHERE at < ${now - r.resultsDays * DAY_MS} ORDER BY id LIMIT ${batch})`.execute(this.db);
     n += Number(pings.numAffectedRows ?? 0);
+    const dl = await sql`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE status = 'done' AND done_at < ${now - r.outboxDays * DAY_MS} ORDER BY id LIMIT ${batch})`.execute(this.db);
+    n += Number(dl.numAffectedRows ?? 0);
     const ob = await sql`DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status <> 'pending' AND done_at < ${now - r.outboxDays * DAY_MS} ORDER BY id LIMIT ${batch})`.execute(this.db);
     return n + Number(ob.numAffectedRows ?? 0);
   }
@@ -365,6 +367,43 @@ export class KyselyStore implements Store {
   async cupcakeActives(): Promise<CupcakeActive[]> {
     const rows = await this.db.selectFrom("active").selectAll().execute();
     return rows.map((r) => ({ key: [r.environment_group, r.environment, r.endpoint_group, r.endpoint], timestamp: Number(r.timestamp), message: r.message, url: r.url }));
+  }
+
+  async enqueueDeliveries(rows: DeliveryRecord[], outboxIds: number[], at: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const part of chunks(rows)) {
+        const values = part.map((d) => ({ key: d.key, channel: d.channel, group_key: d.groupKey, payload: JSON.stringify(d.payload), status: "pending", attempts: 0, not_before: d.notBefore, created_at: at, done_at: null, last_error: null }));
+        await trx.insertInto("deliveries").values(values).onConflict((oc) => oc.column("key").doNothing()).execute();
+      }
+      for (const part of chunks(outboxIds)) await trx.updateTable("outbox").set({ status: "done", done_at: at }).where("id", "in", part).execute();
+    });
+  }
+
+  async dueDeliveries(now: number, limit: number): Promise<StoredDelivery[]> {
+    const rows = await this.db.selectFrom("deliveries").selectAll().where("status", "=", "pending").where("not_before", "<=", now).orderBy("id").limit(limit).execute();
+    return rows.map(deliveryFromRow);
+  }
+
+  async markDeliveries(ids: number[], o: { status: StoredDelivery["status"]; at: number; notBefore?: number; error?: string }): Promise<void> {
+    for (const part of chunks(ids)) {
+      await this.db
+        .updateTable("deliveries")
+        .set((eb) => ({
+          status: o.status,
+          attempts: eb("attempts", "+", 1),
+          last_error: o.error ?? null,
+          ...(o.status === "pending" ? { not_before: o.notBefore ?? o.at } : { done_at: o.at }),
+        }))
+        .where("id", "in", part)
+        .execute();
+    }
+  }
+
+  async deliveries(o: { status?: StoredDelivery["status"]; channel?: string; limit: number }): Promise<StoredDelivery[]> {
+    let q = this.db.selectFrom("deliveries").selectAll().orderBy("id", "desc").limit(o.limit);
+    if (o.status) q = q.where("status", "=", o.status);
+    if (o.channel) q = q.where("channel", "=", o.channel);
+    return (await q.execute()).map(deliveryFromRow);
   }
 
   async countResults(): Promise<number> {

@@ -1,8 +1,8 @@
 /** Mapping between database rows and the store's records. Pure. */
 import type { Incident, MonitorState, MonitorStatus } from "../core/monitor-state.ts";
 import type { Health } from "../core/types.ts";
-import type { IncidentsTable, PingsTable, ResultsTable, RollupTable, StateTable } from "./schema.ts";
-import type { PingRecord, ResultRecord, RollupRecord, StoredMonitor, StoredPing, StoredResult } from "./types.ts";
+import type { DeliveriesTable, IncidentsTable, PingsTable, ResultsTable, RollupTable, StateTable } from "./schema.ts";
+import type { PingRecord, ResultRecord, StoredDelivery, RollupRecord, StoredMonitor, StoredPing, StoredResult } from "./types.ts";
 
 /** Parses a JSON column, keeping a broken value visible instead of failing a whole listing. */
 export function parseJson(text: string | null): unknown {
@@ -150,4 +150,12 @@ export function pingFromRow(r: Omit<PingsTable, "monitor_seq" | "id"> & { id: nu
   if (r.body !== null) p.body = r.body;
   if (r.remote !== null) p.remote = r.remote;
   return p;
+}
+
+/** A `deliveries` row as a stored delivery. */
+export function deliveryFromRow(r: Omit<DeliveriesTable, "id"> & { id: number }): StoredDelivery {
+  const d: StoredDelivery = { id: Number(r.id), key: r.key, channel: r.channel, groupKey: r.group_key, payload: parseJson(r.payload), notBefore: Number(r.not_before), status: r.status as StoredDelivery["status"], attempts: Number(r.attempts), createdAt: Number(r.created_at) };
+  if (r.done_at !== null) d.doneAt = Number(r.done_at);
+  if (r.last_error !== null) d.lastError = r.last_error;
+  return d;
 }

@@ -118,8 +118,24 @@ export interface PingsTable {
   remote: string | null;
 }
 
+/** `deliveries`: one notification to one channel, with its retries; unique per idempotency key. */
+export interface DeliveriesTable {
+  id: Generated<number>;
+  key: string;
+  channel: string;
+  group_key: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  not_before: number;
+  created_at: number;
+  done_at: number | null;
+  last_error: string | null;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
+  deliveries: DeliveriesTable;
   heartbeats: HeartbeatsTable;
   pings: PingsTable;
   monitors: MonitorsTable;
@@ -274,7 +290,30 @@ function heartbeats(dialect: Dialect): Migration {
   };
 }
 
+function deliveries(dialect: Dialect): Migration {
+  const pg = dialect === "postgres";
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("deliveries")
+        .addColumn("id", pg ? "bigserial" : "integer", (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn("key", "text", (c) => c.notNull().unique())
+        .addColumn("channel", "text", (c) => c.notNull())
+        .addColumn("group_key", "text", (c) => c.notNull())
+        .addColumn("payload", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull())
+        .addColumn("not_before", "bigint", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("done_at", "bigint")
+        .addColumn("last_error", "text")
+        .execute();
+      await db.schema.createIndex("deliveries_due").on("deliveries").columns(["status", "not_before"]).execute();
+    },
+  };
+}
+
 /** The migrations, in order, for a dialect. */
 export function migrations(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect) }) };
+  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect), "0003-deliveries": deliveries(dialect) }) };
 }

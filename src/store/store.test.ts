@@ -219,6 +219,24 @@ function contract(name: string, make: () => Promise<TestStore>, skip: () => Prom
       assert.ok((await s.listMonitors()).some((m) => m.id === "lovebeat/x"));
     });
 
+    it("queues deliveries once per key, with the outbox entry marked done in the same transaction; retries, dead letters", async () => {
+      const ob = await s.commit(batch({ outbox: [{ monitorId: "a", type: "incident.opened", at: T0, payload: {} }] }));
+      const row = (key: string, notBefore = T0) => ({ key, channel: "ops-slack", groupKey: "g1", payload: { title: key }, notBefore });
+      await s.enqueueDeliveries([row("a#1:opened:ops-slack"), row("b#1:opened:ops-slack", T0 + 30_000)], ob, T0);
+      assert.deepEqual((await s.outbox("pending", 10)).filter((o) => ob.includes(o.id)), [], "the outbox entry is done");
+      await s.enqueueDeliveries([row("a#1:opened:ops-slack")], [], T0 + 1);
+      let due = await s.dueDeliveries(T0, 10);
+      assert.deepEqual(due.map((d) => [d.key, d.payload, d.attempts]), [["a#1:opened:ops-slack", { title: "a#1:opened:ops-slack" }, 0]], "a key queued twice is one delivery; the grouped one waits");
+      await s.markDeliveries([due[0]!.id], { status: "pending", at: T0, notBefore: T0 + 5000, error: "HTTP 503" });
+      assert.deepEqual(await s.dueDeliveries(T0 + 4999, 10), []);
+      due = await s.dueDeliveries(T0 + 30_000, 10);
+      assert.deepEqual(due.map((d) => [d.key, d.attempts, d.lastError ?? null]), [["a#1:opened:ops-slack", 1, "HTTP 503"], ["b#1:opened:ops-slack", 0, null]]);
+      await s.markDeliveries([due[0]!.id], { status: "dead", at: T0 + 30_000, error: "HTTP 400" });
+      await s.markDeliveries([due[1]!.id], { status: "done", at: T0 + 30_000 });
+      assert.deepEqual((await s.deliveries({ status: "dead", limit: 10 })).map((d) => [d.key, d.attempts, d.doneAt]), [["a#1:opened:ops-slack", 2, T0 + 30_000]]);
+      assert.deepEqual(await s.dueDeliveries(T0 + 99_000, 10), []);
+    });
+
     it("survives a reopen: migrations are idempotent and data is kept", async () => {
       const before = await s.listMonitors();
       const again = await t.reopen();

@@ -153,6 +153,36 @@ export interface StoredPing extends Omit<PingRecord, "seq"> {
   id: number;
 }
 
+/** One notification to one channel, as queued. */
+export interface DeliveryRecord {
+  /** Idempotency key: (incident, transition, channel); a second insert with it is ignored. */
+  key: string;
+  /** Channel name. */
+  channel: string;
+  /** Deliveries of one channel with the same group key due together are sent as one message. */
+  groupKey: string;
+  /** What to send (the rendered notification, JSON). */
+  payload: unknown;
+  /** Not sent before this epoch-ms time (group wait, retry backoff). */
+  notBefore: number;
+}
+
+/** A queued delivery as read back. */
+export interface StoredDelivery extends DeliveryRecord {
+  /** Row id. */
+  id: number;
+  /** pending, done or dead (gave up after the last try). */
+  status: "pending" | "done" | "dead";
+  /** Attempts made. */
+  attempts: number;
+  /** Epoch ms queued. */
+  createdAt: number;
+  /** Epoch ms delivered or given up. */
+  doneAt?: number;
+  /** Last failure. */
+  lastError?: string;
+}
+
 /** Monitor sources defined by files: a reload removes those of them not listed any more. Others (Lovebeat services, created heartbeats, API) live until deleted. */
 export const FILE_SOURCES = ["native", "cupcake", "cli"] as const;
 
@@ -298,6 +328,14 @@ export interface Store {
   markOutbox(ids: number[], status: "done" | "dead", at: number, error?: string): Promise<void>;
   /** Cupcake's `active` rows. */
   cupcakeActives(): Promise<CupcakeActive[]>;
+  /** Queues deliveries (ignoring keys already queued) and marks the outbox entries they came from done, in one transaction. */
+  enqueueDeliveries(rows: DeliveryRecord[], outboxIds: number[], at: number): Promise<void>;
+  /** Pending deliveries due at `now`, oldest first. */
+  dueDeliveries(now: number, limit: number): Promise<StoredDelivery[]>;
+  /** Records an attempt's outcome: done, dead, or pending again with the next time. */
+  markDeliveries(ids: number[], o: { status: StoredDelivery["status"]; at: number; notBefore?: number; error?: string }): Promise<void>;
+  /** Deliveries by status, newest first (the API lists the dead ones). */
+  deliveries(o: { status?: StoredDelivery["status"]; channel?: string; limit: number }): Promise<StoredDelivery[]>;
   /** Raw results stored (for retention checks and benchmarks). */
   countResults(): Promise<number>;
   /** Closes connections. */
