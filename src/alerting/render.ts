@@ -1,0 +1,85 @@
+/** Notifications from committed effects, and one message from several (grouping). Pure and shared by every channel. */
+import type { Monitor } from "../config/model.ts";
+import type { Incident } from "../core/monitor-state.ts";
+import type { NotificationKind, Notification, NotifiedMonitor, Severity } from "../notifiers/types.ts";
+import type { OutboxRecord, StoredResult } from "../store/types.ts";
+
+/** What the engine put in an outbox entry (records.ts `effectWrites`). */
+export interface EffectPayload {
+  /** The incident. */
+  incident?: Incident;
+  /** Outage length in words (resolutions). */
+  durationText?: string;
+  /** Seconds open (reminders). */
+  openForSec?: number;
+  /** Monitor name. */
+  monitorName?: string;
+  /** Group path. */
+  groupPath?: string[];
+  /** The deciding result. */
+  result?: StoredResult;
+  /** Cupcake's message, for Cupcake monitors. */
+  cupcakeMessage?: string;
+}
+
+const KIND: Record<string, NotificationKind | undefined> = { "incident.opened": "incident.opened", "incident.resolved": "incident.resolved", "reminder.due": "reminder" };
+
+/** The labels routes match on: the monitor's own, plus `monitor`, `name`, `group`, `kind`, `source`, `severity`, `event`. */
+export function labelsOf(m: Monitor | undefined, record: OutboxRecord): Record<string, string> {
+  const p = record.payload as EffectPayload;
+  const group = (m?.groupPath ?? p.groupPath ?? []).join("/");
+  return { ...(m?.settings.labels ?? {}), monitor: record.monitorId, name: m?.name ?? p.monitorName ?? record.monitorId, group, kind: m?.kind ?? "", source: m?.source.format ?? "", severity: record.type === "incident.resolved" ? "resolved" : "critical", event: record.type };
+}
+
+function targetOf(m: Monitor | undefined): string | undefined {
+  if (!m) return undefined;
+  if (m.kind === "dns") return `${m.check.query} ${m.check.recordType ?? "A"}`;
+  if (m.kind === "heartbeat") return "heartbeat";
+  return m.check.url;
+}
+
+/** The notification for one effect, or undefined when the effect notifies nobody (a state change alone). */
+export function renderEffect(record: OutboxRecord, m: Monitor | undefined, o: { publicUrl?: string } = {}): Notification | undefined {
+  const kind = KIND[record.type];
+  const p = record.payload as EffectPayload;
+  if (!kind || !p.incident) return undefined;
+  if (kind === "incident.resolved" && p.incident.resolution === "removed") return undefined;
+  const name = m?.name ?? p.monitorName ?? record.monitorId;
+  const path = [...(m?.groupPath ?? p.groupPath ?? []), name].join(" / ");
+  const cause = p.incident.cause;
+  const target = targetOf(m);
+  const monitor: NotifiedMonitor = { id: record.monitorId, name, status: kind === "incident.resolved" ? "up" : "down", group: m?.groupPath ?? p.groupPath ?? [], cause, incident: p.incident.number, openedAt: p.incident.openedAt, labels: { ...(m?.settings.labels ?? {}) }, ...(target ? { target } : {}) };
+  if (p.incident.resolvedAt !== undefined) monitor.resolvedAt = p.incident.resolvedAt;
+  if (p.durationText) monitor.durationText = p.durationText;
+  const severity: Severity = kind === "incident.resolved" ? "resolved" : "critical";
+  const title = kind === "incident.opened" ? `DOWN: ${path}` : kind === "incident.resolved" ? `UP: ${path} after ${p.durationText ?? "a while"}` : `STILL DOWN: ${path}`;
+  const lines = [
+    kind === "incident.opened" ? `${path} is down: ${cause}` : kind === "incident.resolved" ? `${path} is up again after ${p.durationText ?? "a while"} (incident #${p.incident.number}: ${cause})` : `${path} has been down for ${Math.round((p.openForSec ?? 0) / 60)} minutes: ${cause}`,
+    ...(target ? [`Target: ${target}`] : []),
+    `Incident #${p.incident.number}, opened ${new Date(p.incident.openedAt).toISOString()}`,
+  ];
+  const base = `${record.monitorId}#${p.incident.number}`;
+  const n: Notification = { kind, severity, title, text: lines.join("\n"), monitors: [monitor], at: record.at, dedupKey: `upbeat:${base}`, idempotencyKey: `${base}:${record.type}:${record.at}` };
+  if (o.publicUrl) n.url = `${o.publicUrl.replace(/\/+$/, "")}/monitors/${encodeURIComponent(record.monitorId)}`;
+  return n;
+}
+
+/** One message for several notifications of one group (same channel, due together). */
+export function combine(ns: readonly Notification[]): Notification {
+  if (ns.length === 1) return ns[0] as Notification;
+  const first = ns[0] as Notification;
+  const down = ns.filter((n) => n.kind !== "incident.resolved");
+  const up = ns.length - down.length;
+  const title = [down.length ? `${down.length} DOWN` : "", up ? `${up} UP` : ""].filter(Boolean).join(", ") + `: ${ns.map((n) => n.monitors[0]?.name ?? "").slice(0, 5).join(", ")}${ns.length > 5 ? ", …" : ""}`;
+  return {
+    kind: down.length ? "incident.opened" : "incident.resolved",
+    severity: down.length ? "critical" : "resolved",
+    title,
+    text: ns.map((n) => n.text.split("\n")[0]).join("\n"),
+    monitors: ns.flatMap((n) => n.monitors),
+    at: Math.max(...ns.map((n) => n.at)),
+    dedupKey: `upbeat:group:${first.dedupKey}`,
+    idempotencyKey: `group:${ns.map((n) => n.idempotencyKey).join(",")}`,
+    ...(first.url ? { url: first.url } : {}),
+  };
+}
