@@ -91,6 +91,14 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
     if (one.config.database && merged.config.database) {
       merged.problems.push({ severity: "error", file, path: "database", message: `the database is also set in ${merged.config.database.file}; set it in one file` });
     } else if (one.config.database) merged.config.database = one.config.database;
+    for (const c of one.config.channels ?? []) {
+      const other = (merged.config.channels ?? []).find((x) => x.name === c.name);
+      if (other) merged.problems.push({ severity: "error", file, path: c.path, message: `channel "${c.name}" is also defined in ${other.file}` });
+      else merged.config.channels = [...(merged.config.channels ?? []), c];
+    }
+    if (one.config.routes && merged.config.routes) {
+      merged.problems.push({ severity: "error", file, path: "routes", message: `routes are also set in ${merged.config.routes.file}; set them in one file` });
+    } else if (one.config.routes) merged.config.routes = one.config.routes;
     if (one.config.heartbeats && merged.config.heartbeats) {
       merged.problems.push({ severity: "error", file, path: "heartbeats", message: `heartbeats is also set in ${merged.config.heartbeats.file}; set it in one file` });
     } else if (one.config.heartbeats) merged.config.heartbeats = one.config.heartbeats;

@@ -113,12 +113,50 @@ export interface HeartbeatsConfig {
 /** The heartbeat settings when no file gives them. */
 export const DEFAULT_HEARTBEATS: Omit<HeartbeatsConfig, "file"> = { pingKeys: [], bodyLimitBytes: 100_000, createdPeriodMs: 86_400_000, createdGraceMs: 3_600_000 };
 
+/** A notification channel as written (settings checked against its type when alerting starts). */
+export interface ChannelConfig {
+  /** Name. */
+  name: string;
+  /** Type. */
+  type: string;
+  /** The other keys. */
+  settings: Record<string, unknown>;
+  /** File it came from. */
+  file: string;
+  /** Path in the file (`channels[2]`). */
+  path: string;
+}
+
+/** A route as written (durations as written; matchers as strings). */
+export interface RouteConfig {
+  /** Matchers. */
+  matchers?: string[];
+  /** Channels. */
+  channels?: string[];
+  /** Grouping labels. */
+  groupBy?: string[];
+  /** Group wait. */
+  groupWait?: string | number;
+  /** Group interval. */
+  groupInterval?: string | number;
+  /** Repeat interval. */
+  repeatInterval?: string | number;
+  /** Continue. */
+  continue?: boolean;
+  /** Children. */
+  routes?: RouteConfig[];
+}
+
 /** A whole loaded configuration. */
 export interface UpbeatConfig {
   /** Store settings, when a file gave them. */
   database?: DatabaseConfig;
   /** Heartbeat endpoint settings, when a file gave them. */
   heartbeats?: HeartbeatsConfig;
+  /** Notification channels. */
+  channels?: ChannelConfig[];
+  /** The routing tree, with the file that set it. */
+  routes?: { root: RouteConfig; file: string };
   /** Every monitor, in file order. */
   monitors: Monitor[];
   /** Top-level groups. */

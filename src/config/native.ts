@@ -1,7 +1,7 @@
 /** Loads the native file: walks groups to any depth, validates each piece, resolves inheritance and ids. */
 import { Value } from "@sinclair/typebox/value";
 import { parseDurationMs } from "../lib/duration.ts";
-import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type UpbeatConfig } from "./model.ts";
+import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type RouteConfig, type UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
 import { CHECK_SCHEMAS, type CheckInput, type CheckKind } from "./schema/checks.ts";
 import { ShallowGroup, ShallowRoot } from "./schema/root.ts";
@@ -148,5 +148,13 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
   const top = loadChildren(w, root, [], mergeSettings({}, defaults), [], [], "");
   const database = databaseOf(src.file, root.database);
   const heartbeats = heartbeatsOf(src.file, root.heartbeats);
-  return { config: { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}) }, problems: w.problems };
+  const channels = Array.isArray(root.channels)
+    ? root.channels.filter((c): c is Obj & { name: string; type: string } => !!c && typeof c === "object" && typeof (c as Obj).name === "string" && typeof (c as Obj).type === "string").map((c, i) => {
+        const { name, type, ...settings } = c;
+        return { name, type, settings, file: src.file, path: `channels[${i}]` };
+      })
+    : undefined;
+  const routes = root.routes && typeof root.routes === "object" ? { root: root.routes as RouteConfig, file: src.file } : undefined;
+  const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}) };
+  return { config, problems: w.problems };
 }

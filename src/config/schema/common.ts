@@ -146,3 +146,31 @@ export const HeartbeatSettings = Type.Object(
   },
   { additionalProperties: false, title: "heartbeats", description: "Ping endpoints: keys, body limit, and what `?create=1` creates." },
 );
+
+/** A notification channel: a name, a type, and the type's settings (see the channel types). */
+export const ChannelSpec = Type.Object(
+  {
+    name: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", description: "Name that routes and monitors' `alerts` refer to." }),
+    type: Type.String({ minLength: 1, description: "Channel type: webhook, slack, discord, teams, mattermost, google-chat, telegram, pagerduty, opsgenie, pushover, ntfy, gotify, matrix, email, mailgun, script, sns." }),
+  },
+  { additionalProperties: true, title: "channel", description: "A notification channel; the other keys are the settings of its type." },
+);
+
+/** One node of the routing tree. */
+export const RouteNode = Type.Recursive(
+  (This) =>
+    Type.Object(
+      {
+        matchers: Type.Optional(Type.Array(Type.String(), { description: "`label=value`, `label!=value`, `label=~regex`, `label!~regex`; all must match. Labels: the monitor's own, plus monitor, name, group (a/b), kind, source, severity, event." })),
+        channels: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "Channels that receive what this route takes (inherited when absent)." })),
+        groupBy: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "Labels that split notifications into groups; `...` means every label (no grouping)." })),
+        groupWait: Type.Optional(Duration("Wait before the first message of a new group, to collect what fails together.", "30s")),
+        groupInterval: Type.Optional(Duration("Wait before a message about new members of a group already notified.", "5m")),
+        repeatInterval: Type.Optional(Duration("Reminder period while an incident stays open.", "4h")),
+        continue: Type.Optional(Type.Boolean({ description: "Keep matching later sibling routes after this one matched." })),
+        routes: Type.Optional(Type.Array(This, { description: "Child routes, tried in order." })),
+      },
+      { additionalProperties: false },
+    ),
+  { $id: "Route", title: "route", description: "A route of the notification routing tree (Alertmanager's semantics)." },
+);
