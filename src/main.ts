@@ -9,6 +9,8 @@ import { validateCommand } from "./cli/validate.ts";
 import { PROBES } from "./probes/registry.ts";
 
 const env = process.env;
+// The AWS SDK warns about Node 20 on its first client; Upbeat supports Node 20 and says so itself.
+env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(`${s}\n`);
 const color = Boolean(process.stdout.isTTY) && env.NO_COLOR === undefined;

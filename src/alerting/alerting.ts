@@ -22,6 +22,10 @@ export interface AlertingConfig {
   routes: RouteSpec;
   /** Base URL of the dashboard for links. */
   publicUrl?: string;
+  /** Lovebeat's `[general] public_url`, for its Slack links. */
+  lovebeatPublicUrl?: string;
+  /** Channels a monitor notifies besides its `alerts` setting (Lovebeat alarms: their `[alerts.*]`). */
+  monitorChannels?: (monitorId: string) => string[] | undefined;
 }
 
 /** Alerting: the effect handler and the delivery loop. */
@@ -47,12 +51,14 @@ export class Alerting {
     this.deliverer.setChannels(config.channels);
   }
 
-  /** Where a monitor's notifications go: its own `alerts` (channel names) with the root's timing, else the tree. */
+  /** Where a monitor's notifications go: its own `alerts` (channel names), sent at once, else the tree. */
   private routesFor(m: Monitor | undefined, labels: Record<string, string>): RouteMatch[] {
-    const own = m?.settings.alerts ?? [];
+    const extra = m ? this.config.monitorChannels?.(m.id) : undefined;
+    const own = extra?.length ? extra : (m?.settings.alerts ?? []);
     if (own.length) {
+      // A monitor's own channels are told at once and per monitor (no grouping), as Cupcake and Lovebeat did.
       const [root] = route({ ...this.config.routes, routes: [] }, labels);
-      return [{ ...(root as RouteMatch), id: "monitor", channels: own }];
+      return [{ ...(root as RouteMatch), id: "monitor", channels: own, groupBy: ["monitor"], groupWaitMs: 0, groupIntervalMs: 0 }];
     }
     return route(this.config.routes, labels);
   }
@@ -60,7 +66,7 @@ export class Alerting {
   /** The deliveries an effect makes (none for a plain state change). */
   plan(record: OutboxRecord): DeliveryRecord[] {
     const m = this.monitor(record.monitorId);
-    const n = renderEffect(record, m, this.config.publicUrl ? { publicUrl: this.config.publicUrl } : {});
+    const n = renderEffect(record, m, { ...(this.config.publicUrl ? { publicUrl: this.config.publicUrl } : {}), ...(this.config.lovebeatPublicUrl ? { lovebeatPublicUrl: this.config.lovebeatPublicUrl } : {}) });
     if (!n) return [];
     const labels = labelsOf(m, record);
     const now = this.now();

@@ -1,7 +1,7 @@
 /** Notifications from committed effects, and one message from several (grouping). Pure and shared by every channel. */
 import type { Monitor } from "../config/model.ts";
 import type { Incident } from "../core/monitor-state.ts";
-import type { NotificationKind, Notification, NotifiedMonitor, Severity } from "../notifiers/types.ts";
+import type { CupcakeCompat, LovebeatCompat, NotificationKind, Notification, NotifiedMonitor, Severity } from "../notifiers/types.ts";
 import type { OutboxRecord, StoredResult } from "../store/types.ts";
 
 /** What the engine put in an outbox entry (records.ts `effectWrites`). */
@@ -39,7 +39,7 @@ function targetOf(m: Monitor | undefined): string | undefined {
 }
 
 /** The notification for one effect, or undefined when the effect notifies nobody (a state change alone). */
-export function renderEffect(record: OutboxRecord, m: Monitor | undefined, o: { publicUrl?: string } = {}): Notification | undefined {
+export function renderEffect(record: OutboxRecord, m: Monitor | undefined, o: { publicUrl?: string; lovebeatPublicUrl?: string } = {}): Notification | undefined {
   const kind = KIND[record.type];
   const p = record.payload as EffectPayload;
   if (!kind || !p.incident) return undefined;
@@ -61,6 +61,8 @@ export function renderEffect(record: OutboxRecord, m: Monitor | undefined, o: { 
   const base = `${record.monitorId}#${p.incident.number}`;
   const n: Notification = { kind, severity, title, text: lines.join("\n"), monitors: [monitor], at: record.at, dedupKey: `upbeat:${base}`, idempotencyKey: `${base}:${record.type}:${record.at}` };
   if (o.publicUrl) n.url = `${o.publicUrl.replace(/\/+$/, "")}/monitors/${encodeURIComponent(record.monitorId)}`;
+  const compat = compatOf(record, m, p, kind, o.lovebeatPublicUrl);
+  if (compat) n.compat = compat;
   return n;
 }
 
@@ -82,4 +84,24 @@ export function combine(ns: readonly Notification[]): Notification {
     idempotencyKey: `group:${ns.map((n) => n.idempotencyKey).join(",")}`,
     ...(first.url ? { url: first.url } : {}),
   };
+}
+
+/** The original tool's alert facts, for monitors that came from Cupcake or are Lovebeat alarms. */
+function compatOf(record: OutboxRecord, m: Monitor | undefined, p: EffectPayload, kind: NotificationKind, lovebeatPublicUrl?: string): CupcakeCompat | LovebeatCompat | undefined {
+  const incident = p.incident as Incident;
+  if (record.monitorId.startsWith("lovebeat-alarm/") && kind !== "reminder") {
+    const opened = kind === "incident.opened";
+    const failed = /^failed services: (.*)$/.exec(incident.cause)?.[1]?.split(", ").filter(Boolean) ?? [];
+    return { tool: "lovebeat", alarm: record.monitorId.slice("lovebeat-alarm/".length), previous: opened ? "ok" : "error", current: opened ? "error" : "ok", incident: incident.number, failedServices: opened ? failed : [], publicUrl: lovebeatPublicUrl ?? "http://lovebeat.example.com/" };
+  }
+  const key = m?.source.cupcakeKey;
+  if (key && p.cupcakeMessage) {
+    const url = p.result?.monitorId ? ((m && "url" in m.check ? String(m.check.url) : "")) : "";
+    const status = p.result?.statusCode;
+    const actual = status !== undefined ? String(status) : "";
+    const result = kind === "incident.resolved" ? { actual, message: "OK", result: true } : { actual, message: p.result?.failure === "timeout" ? "TIMEOUT" : "BAD", result: false };
+    const dict = { endpoint: key[3], endpoint_group: key[2], environment: key[1], environment_group: key[0], expected: m?.source.cupcakeExpected ?? "", message: p.cupcakeMessage, presentation_message: `result was ${result.message}${actual ? `, actual: ${actual}` : ""}`, result, timestamp: kind === "incident.resolved" ? new Date(record.at).toISOString() : incident.openedAt / 1000, url };
+    return { tool: "cupcake", message: p.cupcakeMessage, incident: dict };
+  }
+  return undefined;
 }

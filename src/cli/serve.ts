@@ -16,7 +16,11 @@ import { type LovebeatRuntime, startLovebeat } from "../heartbeats/lovebeat/runt
 import { UPBEAT_VERSION } from "../lib/version.ts";
 import { formatProblem, hasErrors } from "../config/problems.ts";
 import { parseS3Url } from "../config/s3.ts";
+import { Alerting, type AlertingConfig } from "../alerting/alerting.ts";
+import { lovebeatAlertChannels, lovebeatChannels, resolveAlerting } from "../alerting/config.ts";
+import { type EffectHandler, logEffects } from "../engine/effects.ts";
 import { Engine } from "../engine/engine.ts";
+import { NOTIFIERS } from "../notifiers/registry.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { createLogger } from "../lib/logger.ts";
 import { PROBES } from "../probes/registry.ts";
@@ -159,6 +163,9 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   });
   const lovebeat = loadLovebeatConfig(lbFiles);
   problems.push(...lovebeat.problems);
+  const lbChannels = lovebeatChannels(lovebeat.config, lbFiles[0]?.file ?? "lovebeat.cfg");
+  const resolved = resolveAlerting(config, NOTIFIERS, lbChannels);
+  problems.push(...resolved.problems);
   for (const p of problems) io.err(formatProblem(p));
   if (hasErrors(problems)) return 2;
   const cupcakeDbSet = io.env.DB_TYPE !== undefined || io.env.DB_NAME !== undefined;
@@ -188,7 +195,15 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     await store.close();
     return 1;
   }
-  const engine = await Engine.start(config, { store, probes: PROBES, log, ...(config.database ? { retention: config.database.retention } : {}) });
+  const alertingOf = (a: AlertingConfig): AlertingConfig => ({ ...a, lovebeatPublicUrl: lovebeat.config.general.publicUrl, monitorChannels: (id) => (id.startsWith("lovebeat-alarm/") ? lovebeatAlertChannels(lovebeat.config, live.lovebeat?.hub.alarmAlerts(id.slice("lovebeat-alarm/".length)) ?? []) : undefined) });
+  const alerting = new Alerting(store, alertingOf(resolved.alerting), (id) => live.engine?.get(id)?.monitor, log);
+  const logged = logEffects(log);
+  const effects: EffectHandler = async (e) => {
+    await logged(e);
+    await alerting.handler(e);
+  };
+  const engine = await Engine.start(config, { store, probes: PROBES, log, effects, ...(config.database ? { retention: config.database.retention } : {}) });
+  alerting.start();
   live.engine = engine;
   try {
     live.lovebeat = await startLovebeat({ engine, config: lovebeat.config, configured: lbFiles.length > 0, ...(statsdAddr ? { statsd: statsdAddr } : {}), log, now });
@@ -199,7 +214,12 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     return 1;
   }
   live.ready = true;
-  const reload = reloader({ ...o, files: nativeFiles }, io, log, engine, config, (c) => (live.heartbeats = c.heartbeats ?? DEFAULT_HEARTBEATS));
+  const reload = reloader({ ...o, files: nativeFiles }, io, log, engine, config, (c) => {
+    live.heartbeats = c.heartbeats ?? DEFAULT_HEARTBEATS;
+    const next = resolveAlerting(c, NOTIFIERS, lbChannels);
+    if (hasErrors(next.problems)) for (const p of next.problems) log.error({ problem: formatProblem(p) }, "alerting configuration problem; the channels and routes in force are kept");
+    else alerting.setConfig(alertingOf(next.alerting));
+  });
   const watchers = watchFiles(nativeFiles, () => void reload());
   io.onReload?.(() => void reload());
   const bound = app.server.address();
@@ -210,6 +230,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   for (const w of watchers) w.close();
   await live.lovebeat.stop();
   await Promise.all([app.close(), engine.stop(1200)]);
+  await alerting.stop(500);
   await store.close();
   log.info("upbeat stopped");
   return 0;

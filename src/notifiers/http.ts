@@ -18,7 +18,7 @@ export interface ChannelRequest {
 /** Parses `Retry-After` (seconds or an HTTP date) into ms from `now`. */
 export function retryAfterMs(value: string | null, now: number): number | undefined {
   if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value.trim()) * 1000);
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -22,6 +22,17 @@ export function configOf(text: string, intervalMs = 100, env: Record<string, str
 /** An engine and every effect it committed, in order. */
 export async function startEngine(config: UpbeatConfig, store: Store, over: Partial<EngineOptions> = {}): Promise<{ engine: Engine; effects: OutboxRecord[] }> {
   const effects: OutboxRecord[] = [];
-  const engine = await Engine.start(config, { store, probes: PROBES, log: quietLog, flushMs: 20, ...over, effects: async ({ record }) => void effects.push(record) });
+  const also = over.effects;
+  const engine = await Engine.start(config, {
+    store,
+    probes: PROBES,
+    log: quietLog,
+    flushMs: 20,
+    ...over,
+    effects: async (e) => {
+      effects.push(e.record);
+      await also?.(e);
+    },
+  });
   return { engine, effects };
 }

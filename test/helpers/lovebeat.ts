@@ -1,7 +1,10 @@
 /** A Lovebeat-compatible Upbeat for tests: engine, hub, real statsd sockets and the real HTTP API on loopback; a fake clock. */
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
+import { Alerting } from "../../src/alerting/alerting.ts";
+import { lovebeatAlertChannels, lovebeatChannels, resolveAlerting } from "../../src/alerting/config.ts";
 import { buildApp } from "../../src/api/app.ts";
+import { NOTIFIERS } from "../../src/notifiers/registry.ts";
 import { loadLovebeatConfig, lovebeatDefaults } from "../../src/heartbeats/lovebeat/config.ts";
 import { lovebeatRoutes } from "../../src/heartbeats/lovebeat/http-api.ts";
 import { type LovebeatRuntime, startLovebeat } from "../../src/heartbeats/lovebeat/runtime.ts";
@@ -25,6 +28,8 @@ export interface LovebeatUnderTest {
   effects: OutboxRecord[];
   /** The Lovebeat side. */
   lovebeat: LovebeatRuntime;
+  /** Alerting (Lovebeat's `[alerts.*]` as channels). */
+  alerting: Alerting;
   /** The store. */
   db: TestStore;
   /** Sends one UDP datagram and waits until it is applied. */
@@ -43,8 +48,23 @@ export async function startLovebeatUnderTest(o: { toml?: string; configured?: bo
   const db = o.db ?? (await sqliteStore());
   const config = o.toml ? loadLovebeatConfig([{ file: "test.cfg", text: o.toml }]) : { config: lovebeatDefaults(), problems: [] };
   if (config.problems.length) throw new Error(`bad test config: ${JSON.stringify(config.problems)}`);
-  const { engine, effects } = await startEngine({ monitors: [], groups: [], files: [] }, db.store, { clock });
+  const lbChannels = lovebeatChannels(config.config, "test.cfg");
+  const resolved = resolveAlerting({ monitors: [], groups: [], files: [] }, NOTIFIERS, lbChannels);
+  if (resolved.problems.length) throw new Error(`bad test alerting config: ${JSON.stringify(resolved.problems)}`);
+  const ref: { lovebeat?: LovebeatRuntime; engine?: Engine } = {};
+  const alerting = new Alerting(
+    db.store,
+    { ...resolved.alerting, lovebeatPublicUrl: config.config.general.publicUrl, monitorChannels: (id) => (id.startsWith("lovebeat-alarm/") ? lovebeatAlertChannels(config.config, ref.lovebeat?.hub.alarmAlerts(id.slice("lovebeat-alarm/".length)) ?? []) : undefined) },
+    (id) => ref.engine?.get(id)?.monitor,
+    quietLog,
+    Date.now,
+    { baseDelayMs: 50, pollMs: 50 },
+  );
+  const { engine, effects } = await startEngine({ monitors: [], groups: [], files: [] }, db.store, { clock, effects: alerting.handler });
+  ref.engine = engine;
+  alerting.start();
   const lovebeat = await startLovebeat({ engine, config: config.config, configured: o.configured ?? false, statsd: { host: "127.0.0.1", port: 0 }, log: quietLog, now: clock.now });
+  ref.lovebeat = lovebeat;
   const app = buildApp({ store: db.store, engine: () => engine, ready: () => true, log: quietLog, now: clock.now, extraRoutes: [(s) => lovebeatRoutes(s, { hub: () => lovebeat.hub, engine: () => engine, version: "0.1.0", now: clock.now })] });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const addr = app.server.address();
@@ -63,6 +83,7 @@ export async function startLovebeatUnderTest(o: { toml?: string; configured?: bo
     engine,
     effects,
     lovebeat,
+    alerting,
     db,
     async udp(text) {
       const before = counters?.datagrams ?? 0;
@@ -87,6 +108,7 @@ export async function startLovebeatUnderTest(o: { toml?: string; configured?: bo
       await app.close();
       await lovebeat.stop();
       await engine.stop();
+      await alerting.stop();
       if (cleanup) await db.cleanup();
     },
   };

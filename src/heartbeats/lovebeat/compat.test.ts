@@ -1,11 +1,13 @@
 /** Lovebeat compatibility cases 19–34, 38–43 of compat.md §7 (as amended by §0): real UDP/TCP/HTTP on loopback, a fake clock. */
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
+import { startHttpServer } from "../../../test/helpers/http-server.ts";
 import { type LovebeatUnderTest, startLovebeatUnderTest } from "../../../test/helpers/lovebeat.ts";
+import { waitFor } from "../../../test/helpers/wait.ts";
 import { autoTimeoutMs } from "./auto-timeout.ts";
 
 const S = 1000;
@@ -191,6 +193,59 @@ webhook = "http://127.0.0.1:9/h"
     await fetch(`${lb.base}/api/services/src.new.x`, { method: "DELETE" });
     await fetch(`${lb.base}/api/alarms/src-new`, { method: "DELETE" });
     assert.equal((await getJson(lb.base, "/api/alarms/src-new")).status, 404, "an empty alarm is deleted");
+  });
+
+  test("32, 35, 36 an alarm's alerts: webhook POST with Lovebeat's body and headers, Slack attachment, script environment; none for a new alarm turning OK", async () => {
+    const hook = await startHttpServer((_q, res) => res.writeHead(200).end());
+    const dir = await mkdtemp(join(tmpdir(), "upbeat-lb-alerts-"));
+    const script = join(dir, "s.sh");
+    await writeFile(script, `#!/bin/sh\nenv | grep '^LOVEBEAT_' | sort >> ${join(dir, "env.txt")}\n`, { mode: 0o755 });
+    try {
+      const lb = await start({
+        toml: `
+[general]
+public_url = "http://lb/"
+[slack]
+webhook_url = "${hook.url}/slack"
+[[alarms]]
+name = "server-$name"
+pattern = "app.$name.*"
+alerts = ["hook", "s", "x"]
+[alerts.hook]
+webhook = "${hook.url}/h"
+[alerts.s]
+slack_channel = "#ops"
+[alerts.x]
+script = "${script}"
+`,
+      });
+      await lb.udp("app.alpha.health.beat:1|c");
+      await lb.engine.writer.flush();
+      await lb.engine.effects.drain();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(hook.requests.length, 0, "no alert for a new alarm turning OK (decision §0)");
+      await lb.udp("app.alpha.health.timeout:1|g");
+      await lb.advance(1 * S);
+      await lb.engine.writer.flush();
+      await waitFor("webhook and slack", () => hook.requests.length === 2, 5000);
+      const h = hook.requests.find((r) => r.url === "/h");
+      assert.equal(h?.method, "POST");
+      assert.equal(h?.body, '{"name":"server-alpha","from_state":"OK","to_state":"ERROR","incident_number":1}');
+      assert.deepEqual([h?.headers["x-lovebeat"], h?.headers["user-agent"], h?.headers["content-type"]], ["1", "Lovebeat", "application/json"]);
+      const slack = JSON.parse(hook.requests.find((r) => r.url === "/slack")?.body ?? "{}") as { channel: string; attachments: Array<{ color: string; title: string; text: string; fields: Array<{ title: string; value: string }> }> };
+      assert.equal(slack.channel, "#ops");
+      assert.deepEqual([slack.attachments[0]?.color, slack.attachments[0]?.title, slack.attachments[0]?.text], ["danger", "<http://lb/alarms/server-alpha|server-alpha> is in ERROR", "Changed from OK to ERROR."]);
+      assert.deepEqual(slack.attachments[0]?.fields.map((f) => [f.title, f.value]), [["Alarm", "server-alpha"], ["Incident Number", "#1"], ["Failed Service(s)", "app.alpha.health"]]);
+      await waitFor("script ran", async () => (await readFile(join(dir, "env.txt"), "utf8").catch(() => "")).includes("LOVEBEAT_STATE=ERROR"), 5000);
+      assert.equal(await readFile(join(dir, "env.txt"), "utf8"), "LOVEBEAT_ALARM=server-alpha\nLOVEBEAT_INCIDENT=1\nLOVEBEAT_PREVIOUS_STATE=OK\nLOVEBEAT_STATE=ERROR\n");
+      await lb.udp("app.alpha.health.beat:1|c");
+      await lb.engine.writer.flush();
+      await waitFor("recovery webhook", () => hook.requests.filter((r) => r.url === "/h").length === 2, 5000);
+      assert.equal(hook.requests.filter((r) => r.url === "/h")[1]?.body, '{"name":"server-alpha","from_state":"ERROR","to_state":"OK","incident_number":1}');
+    } finally {
+      await hook.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("38/39 auto timeout: the reference vectors; a new autobeat service waits for a second beat, then expires at last beat + auto", async () => {

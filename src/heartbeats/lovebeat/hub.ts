@@ -62,6 +62,8 @@ export class LovebeatHub {
   /** Service name → alarm names. */
   private readonly alarmsOf = new Map<string, string[]>();
   private readonly listeners: Array<(e: HubEvent) => void> = [];
+  /** Alarm name → alert ids of the `[[alarms]]` entries that made it. */
+  private readonly alertIds = new Map<string, string[]>();
 
   constructor(
     private readonly engine: Engine,
@@ -121,8 +123,10 @@ export class LovebeatHub {
 
   /** Puts a service in the alarms its name matches, creating alarms on first use. */
   private async join(name: string, evaluate = true): Promise<void> {
-    const names = alarmsFor(name, this.compiled).map((m) => m.name);
+    const memberships = alarmsFor(name, this.compiled);
+    const names = memberships.map((m) => m.name);
     this.alarmsOf.set(name, names);
+    for (const m of memberships) this.alertIds.set(m.name, [...new Set([...(this.alertIds.get(m.name) ?? []), ...(this.compiled[m.index]?.alerts ?? [])])]);
     for (const a of names) {
       if (!this.engine.get(alarmId(a))) {
         await this.engine.create(lovebeatMonitor(alarmId(a), a, "alarms"), { createdAt: this.now(), running: {}, timeoutMs: NO_TIMEOUT });
@@ -299,6 +303,11 @@ export class LovebeatHub {
   /** Every alarm. */
   alarms(): LovebeatAlarmRecord[] {
     return this.engine.ids("lovebeat").filter((id) => id.startsWith("lovebeat-alarm/")).map((id) => this.alarm(id.slice("lovebeat-alarm/".length)) as LovebeatAlarmRecord);
+  }
+
+  /** The `[alerts.*]` ids notified when an alarm changes state. */
+  alarmAlerts(name: string): string[] {
+    return this.alertIds.get(name) ?? [];
   }
 
   /** Member services of an alarm. */
