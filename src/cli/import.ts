@@ -6,7 +6,6 @@
  * left as they are.
  */
 import { readFile } from "node:fs/promises";
-import { parseCupcakeEnv } from "../config/cupcake-env.ts";
 import { loadFiles } from "../config/load.ts";
 import { formatProblem, hasErrors } from "../config/problems.ts";
 import type { MonitorState } from "../core/monitor-state.ts";
@@ -14,8 +13,8 @@ import { monitorRecord } from "../engine/records.ts";
 import { parseLovebeatDb } from "../heartbeats/lovebeat/db-file.ts";
 import { alarmId, lovebeatMonitor, restoredAlarmState, restoredTrack, serviceId } from "../heartbeats/lovebeat/hub.ts";
 import { errorMessage } from "../lib/errors.ts";
-import { openStore, storeSpec } from "../store/open.ts";
 import { emptyBatch, type MonitorRecord, type Store, type WriteBatch } from "../store/types.ts";
+import { openConfiguredStore } from "./open-store.ts";
 
 /** Options of `upbeat import lovebeat`. */
 export interface ImportOptions {
@@ -94,17 +93,12 @@ export async function importCommand(kind: string, file: string, o: ImportOptions
   const { config, problems } = await loadFiles(o.config, { env: io.env });
   for (const p of problems) io.err(formatProblem(p));
   if (hasErrors(problems)) return 2;
-  const spec = storeSpec({ url: config.database?.url, dataDir: o.dataDir, cupcake: parseCupcakeEnv(io.env).value, cupcakeDbSet: io.env.DB_TYPE !== undefined || io.env.DB_NAME !== undefined });
-  let store: Store;
-  try {
-    store = await openStore(spec);
-  } catch (e) {
-    io.err(`upbeat: cannot open the database ${spec.kind === "sqlite" ? spec.file : spec.label}: ${errorMessage(e)}`);
-    return 1;
-  }
+  const opened = await openConfiguredStore(config, o.dataDir, io.env, io.err);
+  if (!opened) return 1;
+  const { store, label } = opened;
   try {
     const r = await importLovebeatInto(store, db, (io.now ?? Date.now)());
-    io.out(`imported ${r.services} services and ${r.alarms} alarms from ${file} into ${spec.kind === "sqlite" ? spec.file : spec.label}${r.kept ? `; ${r.kept} already in Upbeat were left as they are` : ""}${db.skipped ? `; ${db.skipped} damaged lines skipped` : ""}\n`);
+    io.out(`imported ${r.services} services and ${r.alarms} alarms from ${file} into ${label}${r.kept ? `; ${r.kept} already in Upbeat were left as they are` : ""}${db.skipped ? `; ${db.skipped} damaged lines skipped` : ""}\n`);
     return 0;
   } catch (e) {
     io.err(`upbeat: import failed: ${errorMessage(e)}`);

@@ -7,7 +7,6 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { buildApp } from "../api/app.ts";
-import { parseCupcakeEnv } from "../config/cupcake-env.ts";
 import { loadFiles } from "../config/load.ts";
 import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "../config/model.ts";
 import { configDirOrder, type LovebeatConfigFile, loadLovebeatConfig } from "../heartbeats/lovebeat/config.ts";
@@ -24,8 +23,8 @@ import { NOTIFIERS } from "../notifiers/registry.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { createLogger } from "../lib/logger.ts";
 import { PROBES } from "../probes/registry.ts";
-import { openStore, storeSpec } from "../store/open.ts";
-import type { Store } from "../store/types.ts";
+import { openConfiguredStore } from "./open-store.ts";
+
 
 /** Settings of `upbeat serve`. */
 export interface ServeOptions {
@@ -168,15 +167,9 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   problems.push(...resolved.problems);
   for (const p of problems) io.err(formatProblem(p));
   if (hasErrors(problems)) return 2;
-  const cupcakeDbSet = io.env.DB_TYPE !== undefined || io.env.DB_NAME !== undefined;
-  const spec = storeSpec({ url: config.database?.url, dataDir: o.dataDir, cupcake: parseCupcakeEnv(io.env).value, cupcakeDbSet });
-  let store: Store;
-  try {
-    store = await openStore(spec);
-  } catch (e) {
-    io.err(`upbeat: cannot open the database ${spec.kind === "sqlite" ? spec.file : spec.label}: ${errorMessage(e)}`);
-    return 1;
-  }
+  const opened = await openConfiguredStore(config, o.dataDir, io.env, io.err);
+  if (!opened) return 1;
+  const { store, label: storeLabel } = opened;
   const live: { engine?: Engine; lovebeat?: LovebeatRuntime; ready: boolean; heartbeats: Omit<HeartbeatsConfig, "file"> } = { ready: false, heartbeats: config.heartbeats ?? DEFAULT_HEARTBEATS };
   const now = Date.now;
   const app = buildApp({
@@ -223,7 +216,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const watchers = watchFiles(nativeFiles, () => void reload());
   io.onReload?.(() => void reload());
   const bound = app.server.address();
-  log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, statsd: live.lovebeat.statsd ? `${statsdAddr?.host}:${live.lovebeat.statsd.port}` : "off", monitors: config.monitors.length, files: o.files, store: spec.kind === "sqlite" ? spec.file : spec.label }, "upbeat serving");
+  log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, statsd: live.lovebeat.statsd ? `${statsdAddr?.host}:${live.lovebeat.statsd.port}` : "off", monitors: config.monitors.length, files: o.files, store: storeLabel }, "upbeat serving");
   if (!io.signal.aborted) await new Promise((r) => io.signal.addEventListener("abort", r, { once: true }));
   log.info("upbeat stopping");
   live.ready = false;
