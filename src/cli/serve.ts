@@ -25,7 +25,6 @@ import { createLogger } from "../lib/logger.ts";
 import { PROBES } from "../probes/registry.ts";
 import { openConfiguredStore } from "./open-store.ts";
 
-
 /** Settings of `upbeat serve`. */
 export interface ServeOptions {
   /** Configuration files (none: an empty instance). */
