@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { resolveAlerting } from "../alerting/config.ts";
+import { NOTIFIERS } from "../notifiers/registry.ts";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -156,8 +158,9 @@ describe("native configuration", () => {
     assert.ok(blocks.length >= 2, "README has yaml examples");
     const kinds: string[][] = [];
     for (const yaml of blocks) {
-      const r = loadText("README.md", yaml, { env: { API_TOKEN: "t" } });
+      const r = loadText("README.md", yaml, { env: { API_TOKEN: "t", PD_ROUTING_KEY: "k".repeat(32), SLACK_WEBHOOK_URL: "https://hooks.slack.invalid/services/T/B/X" } });
       assert.deepEqual(r.problems, [], yaml);
+      assert.deepEqual(resolveAlerting(r.config, NOTIFIERS).problems, [], "channels and routes are valid");
       kinds.push(r.config.monitors.map((m) => m.kind));
     }
     assert.deepEqual(kinds, [["heartbeat", "heartbeat", "heartbeat"], ["http", "tcp", "tls", "dns"]]);
