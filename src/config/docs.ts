@@ -1,7 +1,8 @@
 /** Generates the configuration reference (docs/config.md) from the schema, its single source. */
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { CHECK_SCHEMAS } from "./schema/checks.ts";
-import { DatabaseSettings, Defaults, Retention, Thresholds, TlsOptions } from "./schema/common.ts";
+import { NOTIFIERS } from "../notifiers/registry.ts";
+import { DatabaseSettings, Defaults, HeartbeatSettings, Retention, RouteNode, Thresholds, TlsOptions } from "./schema/common.ts";
 import { ShallowGroup, ShallowRoot } from "./schema/root.ts";
 
 type Props = Record<string, TSchema>;
@@ -77,5 +78,7 @@ export function configReference(): string {
   for (const [kind, s] of Object.entries(CHECK_SCHEMAS)) out.push(...section(`Monitor type \`${kind}\``, s));
   out.push(...section("thresholds", Thresholds), ...section("tls-options", TlsOptions));
   out.push(...section("database", DatabaseSettings), ...section("retention", Retention));
+  out.push(...section("heartbeats", HeartbeatSettings), ...section("route", RouteNode as unknown as TSchema, "A node of the `routes` tree."));
+  for (const [kind, n] of Object.entries(NOTIFIERS)) out.push(...section(`Channel type \`${kind}\``, n.schema, `A channel \`{ name, type: ${kind}, … }\` with these settings (secrets are never logged or returned).`));
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
 }
