@@ -1,7 +1,7 @@
 /** The Discord channel against a real receiver on loopback: execute-webhook body, embed limits, mentions, rate limits. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { channelCtx, deliveryFailureTests, onlyRequest, receiver, resolvedNotification, sampleNotification } from "../../test/helpers/notifications.ts";
+import { channelCtx, deliveryFailureTests, onlyRequest, resolvedNotification, sampleNotification, withReceiver } from "../../test/helpers/notifications.ts";
 import { DISCORD_LIMITS, discordNotifier } from "./discord.ts";
 
 interface Embed {
@@ -13,9 +13,8 @@ interface Embed {
 }
 
 describe("discord channel", () => {
-  test("POSTs one embed with colour, title, description, fields and timestamp; pings nobody", async () => {
-    const s = await receiver(204);
-    try {
+  test("POSTs one embed with colour, title, description, fields and timestamp; pings nobody", () =>
+    withReceiver({ status: 204 }, async (s) => {
       assert.equal((await discordNotifier.send({ url: `${s.url}/api/webhooks/1/SECRET`, username: "Upbeat" }, sampleNotification(), channelCtx())).ok, true);
       const req = onlyRequest(s);
       assert.equal(req.method, "POST");
@@ -36,14 +35,10 @@ describe("discord channel", () => {
         ],
         allowed_mentions: { parse: [] },
       });
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  test("the mention is content for critical and warning only; recoveries are green and silent", async () => {
-    const s = await receiver(204);
-    try {
+  test("the mention is content for critical and warning only; recoveries are green and silent", () =>
+    withReceiver({ status: 204 }, async (s) => {
       const settings = { url: s.url, mention: "@here", avatarUrl: "https://x/a.png" };
       await discordNotifier.send(settings, sampleNotification(), channelCtx());
       await discordNotifier.send(settings, resolvedNotification(), channelCtx());
@@ -54,14 +49,10 @@ describe("discord channel", () => {
       assert.equal(up?.content, undefined);
       assert.deepEqual(up?.allowed_mentions, { parse: [] });
       assert.equal(up?.embeds[0]?.color, 0x57f287);
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  test("long titles and texts and many monitors stay inside Discord's limits", async () => {
-    const s = await receiver(204);
-    try {
+  test("long titles and texts and many monitors stay inside Discord's limits", () =>
+    withReceiver({ status: 204 }, async (s) => {
       const monitor = sampleNotification().monitors[0];
       assert.ok(monitor);
       const monitors = Array.from({ length: 30 }, (_, i) => ({ ...monitor, id: `m${i}`, name: `m${i}`, cause: "x".repeat(2000) }));
@@ -77,27 +68,16 @@ describe("discord channel", () => {
       const total = embed.title.length + (embed.description?.length ?? 0) + embed.footer.text.length + embed.fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
       assert.ok(total <= DISCORD_LIMITS.total, `total ${total}`);
       assert.ok((embed.description?.length ?? 0) <= DISCORD_LIMITS.description);
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
   test("a 429 takes the exact wait from Discord's JSON body", async () => {
-    const s = await receiver(429, { "Content-Type": "application/json", "Retry-After": "2" }, '{"message":"You are being rate limited.","retry_after":1.5,"global":false}');
-    try {
-      const r = await discordNotifier.send({ url: s.url }, sampleNotification(), channelCtx());
-      assert.ok(!r.ok && r.retryable);
-      assert.equal(!r.ok && r.retryAfterMs, 2000, "the larger of header and body");
-    } finally {
-      await s.close();
-    }
-    const t = await receiver(429, { "Content-Type": "application/json" }, '{"retry_after":0.25}');
-    try {
-      const r = await discordNotifier.send({ url: t.url }, sampleNotification(), channelCtx());
-      assert.equal(!r.ok && r.retryAfterMs, 250);
-    } finally {
-      await t.close();
-    }
+    const json = { "Content-Type": "application/json" };
+    const send = (s: { url: string }) => discordNotifier.send({ url: s.url }, sampleNotification(), channelCtx());
+    const both = await withReceiver({ status: 429, headers: { ...json, "Retry-After": "2" }, body: '{"message":"You are being rate limited.","retry_after":1.5,"global":false}' }, send);
+    assert.ok(!both.ok && both.retryable);
+    assert.equal(!both.ok && both.retryAfterMs, 2000, "the larger of header and body");
+    const bodyOnly = await withReceiver({ status: 429, headers: json, body: '{"retry_after":0.25}' }, send);
+    assert.equal(!bodyOnly.ok && bodyOnly.retryAfterMs, 250);
   });
 
   deliveryFailureTests(discordNotifier, (url) => ({ url }));

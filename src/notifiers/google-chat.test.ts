@@ -1,13 +1,12 @@
 /** The Google Chat channel against a real receiver on loopback: text, card, thread per incident. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { channelCtx, deliveryFailureTests, onlyRequest, receiver, resolvedNotification, sampleNotification } from "../../test/helpers/notifications.ts";
+import { channelCtx, deliveryFailureTests, onlyRequest, resolvedNotification, sampleNotification, withReceiver } from "../../test/helpers/notifications.ts";
 import { googleChatNotifier } from "./google-chat.ts";
 
 describe("google chat channel", () => {
-  test("POSTs text and a card, threaded by the incident's key", async () => {
-    const s = await receiver(200, { "Content-Type": "application/json" }, "{}");
-    try {
+  test("POSTs text and a card, threaded by the incident's key", () =>
+    withReceiver({ headers: { "Content-Type": "application/json" }, body: "{}" }, async (s) => {
       const url = `${s.url}/v1/spaces/AAA/messages?key=K&token=SECRET`;
       assert.equal((await googleChatNotifier.send({ url }, sampleNotification({ text: "a <b> & c" }), channelCtx())).ok, true);
       const req = onlyRequest(s);
@@ -33,14 +32,10 @@ describe("google chat channel", () => {
         ],
         thread: { threadKey: "shop.checkout#7" },
       });
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  test("the recovery goes to the same thread; without threads the URL and body have none", async () => {
-    const s = await receiver(200);
-    try {
+  test("the recovery goes to the same thread; without threads the URL and body have none", () =>
+    withReceiver(async (s) => {
       await googleChatNotifier.send({ url: `${s.url}/m?messageReplyOption=REPLY_MESSAGE_OR_FAIL` }, resolvedNotification(), channelCtx());
       await googleChatNotifier.send({ url: `${s.url}/m`, threadPerIncident: false }, sampleNotification({ monitors: [], url: undefined }), channelCtx());
       const [up, plain] = s.requests;
@@ -48,10 +43,7 @@ describe("google chat channel", () => {
       assert.deepEqual((JSON.parse(up?.body ?? "{}") as { thread: unknown }).thread, { threadKey: "shop.checkout#7" });
       assert.equal(plain?.url, "/m");
       assert.deepEqual(JSON.parse(plain?.body ?? "{}"), { text: "*DOWN: shop / checkout (HTTP 503)*\ncheckout is down: HTTP 503\nsince 12:00 UTC" });
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
   deliveryFailureTests(googleChatNotifier, (url) => ({ url }));
 });

@@ -1,13 +1,12 @@
 /** The Mattermost channel against a real receiver on loopback: text, overrides and a Slack-format attachment. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { channelCtx, deliveryFailureTests, onlyRequest, receiver, resolvedNotification, sampleNotification } from "../../test/helpers/notifications.ts";
+import { channelCtx, deliveryFailureTests, onlyRequest, resolvedNotification, sampleNotification, withReceiver } from "../../test/helpers/notifications.ts";
 import { mattermostNotifier } from "./mattermost.ts";
 
 describe("mattermost channel", () => {
-  test("POSTs text, channel, username, icon_url and one attachment with a hex colour", async () => {
-    const s = await receiver(200, { "Content-Type": "text/plain" }, "ok");
-    try {
+  test("POSTs text, channel, username, icon_url and one attachment with a hex colour", () =>
+    withReceiver({ headers: { "Content-Type": "text/plain" }, body: "ok" }, async (s) => {
       const settings = { url: `${s.url}/hooks/SECRETKEY`, channel: "ops", username: "upbeat", iconUrl: "https://x/i.png" };
       assert.equal((await mattermostNotifier.send(settings, sampleNotification({ text: "a <b> & c" }), channelCtx())).ok, true);
       const req = onlyRequest(s);
@@ -32,22 +31,15 @@ describe("mattermost channel", () => {
           },
         ],
       });
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  test("a recovery is green and without overrides the body has only text and attachments", async () => {
-    const s = await receiver(200);
-    try {
+  test("a recovery is green and without overrides the body has only text and attachments", () =>
+    withReceiver(async (s) => {
       await mattermostNotifier.send({ url: s.url }, resolvedNotification(), channelCtx());
       const body = onlyRequest(s).json as { attachments: { color: string }[] };
       assert.deepEqual(Object.keys(body), ["text", "attachments"]);
       assert.equal(body.attachments[0]?.color, "#2EB886");
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
   deliveryFailureTests(mattermostNotifier, (url) => ({ url }));
 });

@@ -7,18 +7,17 @@ import {
   deliveryFailureTests,
   lovebeatNotification,
   onlyRequest,
-  receiver,
   resolvedNotification,
   sampleNotification,
+  withReceiver,
 } from "../../test/helpers/notifications.ts";
 import { slackNotifier } from "./slack.ts";
 
 const ICON = "https://cdn.rawgit.com/boivie/lovebeat/a440f41aaf74be2e14b14a8f470456b71fc3e64e/docs/lovebeat-48.png";
 
 describe("slack channel", () => {
-  test("POSTs text plus a danger attachment with a field per monitor", async () => {
-    const s = await receiver(200, { "Content-Type": "text/plain" }, "ok");
-    try {
+  test("POSTs text plus a danger attachment with a field per monitor", () =>
+    withReceiver({ headers: { "Content-Type": "text/plain" }, body: "ok" }, async (s) => {
       const settings = { url: `${s.url}/services/T0/B0/SECRET`, channel: "#ops", username: "Upbeat", iconUrl: "https://x/i.png" };
       const n = sampleNotification({ text: "checkout <b> & co" });
       assert.equal((await slackNotifier.send(settings, n, channelCtx())).ok, true);
@@ -44,14 +43,10 @@ describe("slack channel", () => {
           },
         ],
       });
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  test("a recovery is good, a warning is warning; no overrides when none are set", async () => {
-    const s = await receiver(200);
-    try {
+  test("a recovery is good, a warning is warning; no overrides when none are set", () =>
+    withReceiver(async (s) => {
       await slackNotifier.send({ url: s.url }, resolvedNotification(), channelCtx());
       await slackNotifier.send({ url: s.url }, sampleNotification({ severity: "warning", url: undefined }), channelCtx());
       const [up, warn] = s.requests.map((r) => JSON.parse(r.body) as { attachments: Record<string, unknown>[] } & Record<string, unknown>);
@@ -60,14 +55,10 @@ describe("slack channel", () => {
       assert.equal(warn?.attachments[0]?.color, "warning");
       assert.equal(warn?.attachments[0]?.title_link, undefined);
       assert.deepEqual(Object.keys(up ?? {}), ["text", "attachments"]);
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  test("Cupcake alert: exactly {\"text\": message, \"link_names\": 1} as Python writes it (compat §1.6)", async () => {
-    const s = await receiver(200);
-    try {
+  test("Cupcake alert: exactly {\"text\": message, \"link_names\": 1} as Python writes it (compat §1.6)", () =>
+    withReceiver(async (s) => {
       const message = "customer ABC production external web http://127.0.0.1:1/ok expected ^[2]\\d\\d$, actual: 503";
       await slackNotifier.send({ url: `${s.url}/hook`, channel: "#ignored" }, cupcakeNotification(message), channelCtx());
       await slackNotifier.send({ url: `${s.url}/hook` }, cupcakeNotification("web now OK after 1 minute, 2 seconds – é\n"), channelCtx());
@@ -77,14 +68,10 @@ describe("slack channel", () => {
       assert.equal(down?.body, '{"text": "customer ABC production external web http://127.0.0.1:1/ok expected ^[2]\\\\d\\\\d$, actual: 503", "link_names": 1}');
       assert.equal(up?.body, '{"text": "web now OK after 1 minute, 2 seconds \\u2013 \\u00e9\\n", "link_names": 1}');
       assert.deepEqual(JSON.parse(up?.body ?? ""), { text: "web now OK after 1 minute, 2 seconds – é\n", link_names: 1 });
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  test("Lovebeat alarm in ERROR: Lovebeat's exact payload and headers (compat §2.9)", async () => {
-    const s = await receiver(200);
-    try {
+  test("Lovebeat alarm in ERROR: Lovebeat's exact payload and headers (compat §2.9)", () =>
+    withReceiver(async (s) => {
       await slackNotifier.send({ url: `${s.url}/slack`, channel: "#ops" }, lovebeatNotification("ok", "error"), channelCtx());
       const req = onlyRequest(s);
       assert.equal(req.method, "POST");
@@ -101,14 +88,10 @@ describe("slack channel", () => {
       );
       const body = req.json as { attachments: { title: string }[] };
       assert.equal(body.attachments[0]?.title, "<http://lb/alarms/server-alpha|server-alpha> is in ERROR");
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  test("Lovebeat alarm recovered (and new→ok): good, has recovered, no failed services", async () => {
-    const s = await receiver(200);
-    try {
+  test("Lovebeat alarm recovered (and new→ok): good, has recovered, no failed services", () =>
+    withReceiver(async (s) => {
       await slackNotifier.send({ url: s.url, channel: "#ops" }, lovebeatNotification("error", "ok", []), channelCtx());
       await slackNotifier.send({ url: s.url, channel: "#ops" }, lovebeatNotification("new", "ok", []), channelCtx());
       const [up, fresh] = s.requests.map((r) => JSON.parse(r.body) as { attachments: Record<string, unknown>[] });
@@ -126,10 +109,7 @@ describe("slack channel", () => {
       ]);
       assert.equal(fresh?.attachments[0]?.text, "Changed from NEW to OK.");
       assert.equal(fresh?.attachments[0]?.color, "good");
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
   deliveryFailureTests(slackNotifier, (url) => ({ url }));
 });

@@ -7,15 +7,14 @@ import {
   deliveryFailureTests,
   lovebeatNotification,
   onlyRequest,
-  receiver,
   sampleNotification,
+  withReceiver,
 } from "../../test/helpers/notifications.ts";
 import { validateWebhookTemplate, webhookNotifier } from "./webhook.ts";
 
 describe("webhook channel", () => {
-  test("POSTs Upbeat's JSON body with Idempotency-Key and the configured headers", async () => {
-    const s = await receiver(204);
-    try {
+  test("POSTs Upbeat's JSON body with Idempotency-Key and the configured headers", () =>
+    withReceiver({ status: 204 }, async (s) => {
       const r = await webhookNotifier.send({ url: `${s.url}/in?x=1`, headers: { Authorization: "Bearer t0k", "idempotency-key": "mine" } }, sampleNotification(), channelCtx());
       assert.equal(r.ok, true);
       const req = onlyRequest(s);
@@ -24,37 +23,17 @@ describe("webhook channel", () => {
       assert.equal(req.headers["content-type"], "application/json");
       assert.equal(req.headers["idempotency-key"], "shop.checkout#7:opened:ch1", "Upbeat's key wins over a configured one");
       assert.equal(req.headers.authorization, "Bearer t0k");
-      assert.deepEqual(req.json, {
-        kind: "incident.opened",
-        severity: "critical",
-        title: "DOWN: shop / checkout (HTTP 503)",
-        text: "checkout is down: HTTP 503\nsince 12:00 UTC",
-        at: "2024-05-01T12:00:00.000Z",
-        url: "https://upbeat.example.com/monitors/shop.checkout",
-        dedupKey: "shop.checkout#7",
-        idempotencyKey: "shop.checkout#7:opened:ch1",
-        monitors: [
-          {
-            id: "shop.checkout",
-            name: "checkout",
-            status: "down",
-            group: ["shop"],
-            target: "https://shop.example.com/checkout",
-            cause: "HTTP 503",
-            incident: 7,
-            openedAt: "2024-05-01T12:00:00.000Z",
-            labels: { team: "payments" },
-          },
-        ],
-      });
-    } finally {
-      await s.close();
-    }
-  });
+      assert.equal(
+        req.body,
+        '{"kind":"incident.opened","severity":"critical","title":"DOWN: shop / checkout (HTTP 503)","text":"checkout is down: HTTP 503\\nsince 12:00 UTC",' +
+          '"at":"2024-05-01T12:00:00.000Z","url":"https://upbeat.example.com/monitors/shop.checkout","dedupKey":"shop.checkout#7","idempotencyKey":"shop.checkout#7:opened:ch1",' +
+          '"monitors":[{"id":"shop.checkout","name":"checkout","status":"down","group":["shop"],"target":"https://shop.example.com/checkout","cause":"HTTP 503","incident":7,' +
+          '"openedAt":"2024-05-01T12:00:00.000Z","labels":{"team":"payments"}}]}',
+      );
+    }));
 
-  test("a template is filled with JSON-escaped values and sent with the configured method and content type", async () => {
-    const s = await receiver(200);
-    try {
+  test("a template is filled with JSON-escaped values and sent with the configured method and content type", () =>
+    withReceiver(async (s) => {
       const template = '{"msg":"{{ title }}","body":"{{text}}","at":"{{at}}","m":"{{monitor.name}}/{{monitor.status}}/{{monitor.cause}}","u":"{{url}}"}';
       const n = sampleNotification({ title: 'DOWN: "shop" \\ checkout', url: undefined });
       const r = await webhookNotifier.send({ url: `${s.url}/t`, method: "PUT", template, contentType: "application/vnd.x+json" }, n, channelCtx());
@@ -67,42 +46,31 @@ describe("webhook channel", () => {
         '{"msg":"DOWN: \\"shop\\" \\\\ checkout","body":"checkout is down: HTTP 503\\nsince 12:00 UTC","at":"2024-05-01T12:00:00.000Z","m":"checkout/down/HTTP 503","u":""}',
       );
       assert.deepEqual(req.json, { msg: 'DOWN: "shop" \\ checkout', body: "checkout is down: HTTP 503\nsince 12:00 UTC", at: "2024-05-01T12:00:00.000Z", m: "checkout/down/HTTP 503", u: "" });
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
   test("validateWebhookTemplate names unknown placeholders; send refuses such a template without a request", async () => {
     assert.equal(validateWebhookTemplate('{"a":"{{title}}{{kind}}{{severity}}{{monitor.id}}","b":"{{ idempotencyKey }}"}'), undefined);
     assert.equal(validateWebhookTemplate("no placeholders {at all}"), undefined);
     const problem = validateWebhookTemplate("{{title}} {{tilte}} {{monitor.nmae}} {{tilte}}");
     assert.match(problem ?? "", /^unknown template placeholders \{\{tilte\}\}, \{\{monitor\.nmae\}\}; known: \{\{title\}\}/);
-    const s = await receiver(200);
-    try {
+    await withReceiver(async (s) => {
       const r = await webhookNotifier.send({ url: s.url, template: "{{nope}}" }, sampleNotification(), channelCtx());
       assert.deepEqual(r, { ok: false, retryable: false, error: validateWebhookTemplate("{{nope}}") });
       assert.equal(s.requests.length, 0);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
-  test("GET sends no body, only the Idempotency-Key", async () => {
-    const s = await receiver(200);
-    try {
+  test("GET sends no body, only the Idempotency-Key", () =>
+    withReceiver(async (s) => {
       assert.equal((await webhookNotifier.send({ url: `${s.url}/ping`, method: "GET" }, sampleNotification(), channelCtx())).ok, true);
       const req = s.requests[0];
       assert.equal(req?.method, "GET");
       assert.equal(req?.body, "");
       assert.equal(req?.headers["idempotency-key"], "shop.checkout#7:opened:ch1");
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  test("Lovebeat alarm: POST of Lovebeat's exact body and headers (compat §2.9)", async () => {
-    const s = await receiver(200);
-    try {
+  test("Lovebeat alarm: POST of Lovebeat's exact body and headers (compat §2.9)", () =>
+    withReceiver(async (s) => {
       assert.equal((await webhookNotifier.send({ url: `${s.url}/h` }, lovebeatNotification("ok", "error"), channelCtx())).ok, true);
       assert.equal((await webhookNotifier.send({ url: `${s.url}/h`, method: "PUT" }, lovebeatNotification("error", "ok"), channelCtx())).ok, true);
       const [down, up] = s.requests;
@@ -116,14 +84,10 @@ describe("webhook channel", () => {
       assert.equal(down?.headers["idempotency-key"], undefined);
       assert.equal(up?.method, "POST", "only GET changes the method");
       assert.equal(up?.body, '{"name":"server-alpha","from_state":"ERROR","to_state":"OK","incident_number":2}');
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  test("Lovebeat alarm with method GET: GET with the JSON body, as old Lovebeat sent it", async () => {
-    const s = await receiver(200);
-    try {
+  test("Lovebeat alarm with method GET: GET with the JSON body, as old Lovebeat sent it", () =>
+    withReceiver(async (s) => {
       assert.deepEqual(await webhookNotifier.send({ url: `${s.url}/h?k=v`, method: "GET" }, lovebeatNotification("ok", "error"), channelCtx()), { ok: true });
       const req = onlyRequest(s);
       assert.equal(req.method, "GET");
@@ -133,10 +97,7 @@ describe("webhook channel", () => {
       assert.equal(req.headers.accept, "application/json");
       assert.equal(req.headers["user-agent"], "Lovebeat");
       assert.equal(req.headers["x-lovebeat"], "1");
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
   test("Lovebeat GET is classified like every other request", async () => {
     const n = lovebeatNotification();
@@ -145,12 +106,9 @@ describe("webhook channel", () => {
       [429, { "Retry-After": "7" }, { ok: false, retryable: true, retryAfterMs: 7000, error: "HTTP 429: busy" }],
       [404, {}, { ok: false, retryable: false, error: "HTTP 404: busy" }],
     ] as const) {
-      const s = await receiver(status, headers, "busy");
-      try {
+      await withReceiver({ status, headers, body: "busy" }, async (s) => {
         assert.deepEqual(await webhookNotifier.send({ url: `${s.url}/h`, method: "GET" }, n, channelCtx()), expected);
-      } finally {
-        await s.close();
-      }
+      });
     }
     const url = `http://127.0.0.1:${await closedPort()}/h/SECRET`;
     const r = await webhookNotifier.send({ url, method: "GET" }, n, channelCtx());
