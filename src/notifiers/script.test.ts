@@ -76,8 +76,9 @@ describe("script channel", () => {
     assert.equal(r.ok, true, JSON.stringify(r));
     const env = readEnv(out);
     // The script also inherits the test process's environment (CI sets UPBEAT_REQUIRE_SERVICES): compare what Upbeat adds.
+    const inherited = new Set(["UPBEAT_REQUIRE_SERVICES", "UPBEAT_TEST_PG_URL"]);
     assert.deepEqual(
-      Object.fromEntries([...env].filter(([k]) => k.startsWith("UPBEAT_") && k !== "UPBEAT_JSON" && !(k in process.env))),
+      Object.fromEntries([...env].filter(([k]) => k.startsWith("UPBEAT_") && k !== "UPBEAT_JSON" && !inherited.has(k))),
       {
         UPBEAT_KIND: "incident.opened",
         UPBEAT_SEVERITY: "critical",
