@@ -103,6 +103,11 @@ export function costTable(rows: readonly SelfCost[], n: number, withWhere: boole
   return [head, ...body].join("\n");
 }
 
+/** The two profile tables every scenario prints: top 15 functions and top 12 files by self time. */
+export function profileTables(sum: ProfileSummary): string[] {
+  return ["Self time by function (top 15):", "", costTable(sum.byFunction, 15, true), "", "Self time by file (top 12):", "", costTable(sum.byFile, 12, false), ""];
+}
+
 /** Rows of `a` minus rows of `b` by name and place, largest extra self time in `a` first. */
 export function extraCosts(a: readonly SelfCost[], b: readonly SelfCost[], busyA: number): SelfCost[] {
   const key = (r: SelfCost) => `${r.name}@${r.where}`;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChildHandle, startChild } from "../lib/child.ts";
 import { alternate, comparisonTable, type Metric, type Sample } from "../lib/compare.ts";
-import { costTable, summariseFile } from "../lib/cpuprofile-summary.ts";
+import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
 import { fmt, fmtSpread, median, spread } from "../lib/stats.ts";
 import { type LoopDelay, type Receiver, type ReceiverName, type StatsdCounts, startReceiver } from "../lib/statsd-receivers.ts";
 import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts";
@@ -209,14 +209,7 @@ async function profileSection(ctx: ScenarioContext, stepS: number): Promise<stri
     "",
     `Highest rates with < 0.1 % loss while profiled: ${fmt(s.dgps1 ?? NaN, 0)} datagrams/s at 1 line, ${fmt(s.dgps10 ?? NaN, 0)} at 10 lines; ${fmt(sum.busyMs, 0)} ms busy (non-idle) sampled (\`${path.replace(`${root}/`, "")}\`, git-ignored).`,
     "",
-    "Self time by function (top 15):",
-    "",
-    costTable(sum.byFunction, 15, true),
-    "",
-    "Self time by file (top 12):",
-    "",
-    costTable(sum.byFile, 12, false),
-    "",
+    ...profileTables(sum),
   ].join("\n");
 }
 
