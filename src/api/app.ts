@@ -31,6 +31,8 @@ export interface AppDeps {
   pingCounters?: PingCounters;
   /** statsd listener counters, when listening. */
   statsd?: () => StatsdCounters | undefined;
+  /** More counters shown by `/readyz` (Lovebeat API refusals). */
+  counters?: () => Record<string, unknown>;
   /** More routes on their own scope (Lovebeat's API). */
   extraRoutes?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -104,7 +106,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
     const e = d.engine();
     if (!d.ready() || !e) return sendError(reply, 503, "UPBEAT_NOT_READY", "starting or stopping");
     const s = e.stats();
-    return { status: "ready", monitors: s.monitors, deadlines: s.deadlines, checks: s.checks, running: s.running, backlog: s.backlog, pendingWrites: s.pendingWrites, lateness: s.lateness, pings: counters, statsd: d.statsd?.() ?? null };
+    return { status: "ready", monitors: s.monitors, deadlines: s.deadlines, checks: s.checks, running: s.running, backlog: s.backlog, pendingWrites: s.pendingWrites, lateness: s.lateness, pings: counters, statsd: d.statsd?.() ?? null, ...(d.counters?.() ?? {}) };
   });
 
   app.get<{ Querystring: Static<typeof MonitorsQuery> }>("/api/v1/monitors", { schema: { querystring: MonitorsQuery } }, async (req) => {

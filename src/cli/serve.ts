@@ -171,6 +171,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const { store, label: storeLabel } = opened;
   const live: { engine?: Engine; lovebeat?: LovebeatRuntime; ready: boolean; heartbeats: Omit<HeartbeatsConfig, "file"> } = { ready: false, heartbeats: config.heartbeats ?? DEFAULT_HEARTBEATS };
   const now = Date.now;
+  const lovebeatApi = { badName: 0 };
   const app = buildApp({
     store,
     engine: () => live.engine,
@@ -178,7 +179,8 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     log,
     heartbeatSettings: () => live.heartbeats,
     statsd: () => live.lovebeat?.statsd?.counters,
-    extraRoutes: [(scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now })],
+    counters: () => ({ lovebeatApi }),
+    extraRoutes: [(scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log })],
   });
   try {
     await app.listen({ host: addr.host, port: addr.port });

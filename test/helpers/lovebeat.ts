@@ -65,7 +65,8 @@ export async function startLovebeatUnderTest(o: { toml?: string; configured?: bo
   alerting.start();
   const lovebeat = await startLovebeat({ engine, config: config.config, configured: o.configured ?? false, statsd: { host: "127.0.0.1", port: 0 }, log: quietLog, now: clock.now });
   ref.lovebeat = lovebeat;
-  const app = buildApp({ store: db.store, engine: () => engine, ready: () => true, log: quietLog, now: clock.now, extraRoutes: [(s) => lovebeatRoutes(s, { hub: () => lovebeat.hub, engine: () => engine, version: "0.1.0", now: clock.now })] });
+  const apiCounters = { badName: 0 };
+  const app = buildApp({ store: db.store, engine: () => engine, ready: () => true, log: quietLog, now: clock.now, counters: () => ({ lovebeatApi: apiCounters }), extraRoutes: [(s) => lovebeatRoutes(s, { hub: () => lovebeat.hub, engine: () => engine, version: "0.1.0", now: clock.now, counters: apiCounters })] });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const addr = app.server.address();
   const counters = lovebeat.statsd?.counters;

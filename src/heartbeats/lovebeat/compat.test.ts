@@ -119,6 +119,10 @@ describe("Lovebeat compatibility", () => {
     const upper = await fetch(`${lb.base}/api/services/Upper`, { method: "POST" });
     assert.equal(upper.status, 404);
     assert.equal(await upper.text(), "404 page not found\n");
+    assert.equal((await fetch(`${lb.base}/api/alarms/Bad%20Name/status`)).status, 404);
+    assert.equal((await getJson(lb.base, "/api/services/Upper")).status, 404, "the bad name created nothing");
+    const ready = (await (await fetch(`${lb.base}/readyz`)).json()) as { lovebeatApi: { badName: number } };
+    assert.equal(ready.lovebeatApi.badName, 3, "each bad name is counted");
   });
 
   test("30 mute and unmute; 31 delete", async () => {

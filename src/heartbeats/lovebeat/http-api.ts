@@ -3,6 +3,7 @@
  * JSON layout exactly as Lovebeat's clients expect them.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
 import type { Engine } from "../../engine/engine.ts";
 import type { LovebeatHub } from "./hub.ts";
 import { alarmJson, alarmsJson, EMPTY_REPLY, serviceJson, servicesJson, statusJson, statusText, versionJson, versionText } from "./json.ts";
@@ -18,6 +19,10 @@ export interface LovebeatApiDeps {
   version: string;
   /** Clock. */
   now: () => number;
+  /** Requests refused for a name Lovebeat does not accept (`[a-z0-9._-]+`), counted for `/readyz`. */
+  counters?: { badName: number };
+  /** Refusals are logged here at debug level. */
+  log?: Logger;
 }
 
 /** Go's `http.NotFound`. */
@@ -77,6 +82,14 @@ export async function lovebeatRoutes(app: FastifyInstance, d: LovebeatApiDeps): 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
   type Named = FastifyRequest<{ Params: { name: string } }>;
+  // One check for every route with a name: Go's router had no route for a bad name, so a 404.
+  app.addHook("preHandler", async (req, reply) => {
+    const name = (req.params as { name?: string } | undefined)?.name;
+    if (name === undefined || isLovebeatServiceName(name)) return;
+    if (d.counters) d.counters.badName++;
+    d.log?.debug({ name: name.slice(0, 100), method: req.method, remote: req.ip }, "Lovebeat request refused: bad service or alarm name");
+    return goNotFound(reply);
+  });
   const hubOr503 = (reply: FastifyReply) => {
     const hub = d.hub();
     if (!hub) void reply.code(503).header("content-type", "text/plain").send("starting\n");
@@ -93,7 +106,6 @@ export async function lovebeatRoutes(app: FastifyInstance, d: LovebeatApiDeps): 
 
   app.post("/api/services/:name", async (req: Named, reply) => {
     const name = req.params.name;
-    if (!isLovebeatServiceName(name)) return goNotFound(reply);
     const hub = hubOr503(reply);
     if (!hub) return reply;
     const url = new URL(req.url, "http://x");
@@ -110,8 +122,7 @@ export async function lovebeatRoutes(app: FastifyInstance, d: LovebeatApiDeps): 
   for (const action of ["mute", "unmute"] as const) {
     app.post(`/api/services/:name/${action}`, async (req: Named, reply) => {
       const name = req.params.name;
-      if (!isLovebeatServiceName(name)) return goNotFound(reply);
-      const hub = hubOr503(reply);
+        const hub = hubOr503(reply);
       if (!hub) return reply;
       await hub.ensure(name);
       if (action === "mute") hub.mute(name);
@@ -124,12 +135,11 @@ export async function lovebeatRoutes(app: FastifyInstance, d: LovebeatApiDeps): 
   app.get("/api/services/:name", async (req: Named, reply) => {
     const hub = hubOr503(reply);
     if (!hub) return reply;
-    const s = isLovebeatServiceName(req.params.name) ? hub.service(req.params.name) : undefined;
+    const s = hub.service(req.params.name);
     return s ? json(reply, serviceJson(s, d.now())) : goNotFound(reply);
   });
 
   app.delete("/api/services/:name", async (req: Named, reply) => {
-    if (!isLovebeatServiceName(req.params.name)) return goNotFound(reply);
     const hub = hubOr503(reply);
     if (!hub) return reply;
     await hub.remove(req.params.name);
@@ -146,12 +156,11 @@ export async function lovebeatRoutes(app: FastifyInstance, d: LovebeatApiDeps): 
   app.get("/api/alarms/:name", async (req: Named, reply) => {
     const hub = hubOr503(reply);
     if (!hub) return reply;
-    const a = isLovebeatServiceName(req.params.name) ? hub.alarm(req.params.name) : undefined;
+    const a = hub.alarm(req.params.name);
     return a ? json(reply, alarmJson(a, hub.alarmServices(req.params.name), d.now())) : goNotFound(reply);
   });
 
   app.delete("/api/alarms/:name", async (req: Named, reply) => {
-    if (!isLovebeatServiceName(req.params.name)) return goNotFound(reply);
     const hub = hubOr503(reply);
     if (!hub) return reply;
     await hub.removeAlarm(req.params.name);
@@ -159,7 +168,6 @@ export async function lovebeatRoutes(app: FastifyInstance, d: LovebeatApiDeps): 
   });
 
   app.get("/api/alarms/:name/status", async (req: Named, reply) => {
-    if (!isLovebeatServiceName(req.params.name)) return goNotFound(reply);
     const hub = hubOr503(reply);
     return hub ? statusReply(req, reply, hub.status(req.params.name)) : reply;
   });
