@@ -41,7 +41,7 @@ describe("alerting", () => {
   async function setup(routes: RouteSpec, channels: Array<[string, Channel]>, delivery = {}) {
     const db = await sqliteStore();
     const a = new Alerting(db.store, { channels: new Map(channels), routes }, () => undefined, quietLog, Date.now, { baseDelayMs: 50, maxDelayMs: 200, pollMs: 50, timeoutMs: 1000, ...delivery });
-    a.start();
+    await a.start();
     cleanups.push(db.cleanup, () => a.stop());
     return { a, store: db.store };
   }

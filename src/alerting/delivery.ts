@@ -21,6 +21,9 @@ export interface Channel {
   notifier: Notifier<unknown>;
 }
 
+/** Checked just before a delivery goes: a reason to hold or suppress it instead, or nothing. */
+export type Gate = (d: StoredDelivery) => { initial: "held" | "suppressed"; note: string } | undefined;
+
 /** Delivery tuning. */
 export interface DeliveryOptions {
   /** Attempts before a delivery is dead. */
@@ -35,6 +38,8 @@ export interface DeliveryOptions {
   pollMs?: number;
   /** Random source for jitter (tests fix it). */
   random?: () => number;
+  /** Last check before sending. */
+  gate?: Gate;
 }
 
 /** Counters for metrics. */
@@ -57,7 +62,7 @@ export class Deliverer {
   private ticking: Promise<void> | undefined;
   /** Counters. */
   readonly counters: DeliveryCounters = { sent: 0, failedAttempts: 0, dead: 0 };
-  private readonly o: Required<DeliveryOptions>;
+  private readonly o: Required<Omit<DeliveryOptions, "gate">> & Pick<DeliveryOptions, "gate">;
 
   constructor(
     private readonly store: Store,
@@ -105,6 +110,11 @@ export class Deliverer {
     const byGroup = new Map<string, StoredDelivery[]>();
     for (const d of pending) {
       if (this.busy.has(d.channel)) continue;
+      const stop = this.o.gate?.(d);
+      if (stop) {
+        await this.store.markDeliveries([d.id], { status: stop.initial, at: now, error: stop.note, attempt: false });
+        continue;
+      }
       const k = `${d.channel}\u0000${d.groupKey}`;
       byGroup.set(k, [...(byGroup.get(k) ?? []), d]);
     }

@@ -1,6 +1,8 @@
 /** Notifications from committed effects, and one message from several (grouping). Pure and shared by every channel. */
 import type { Monitor } from "../config/model.ts";
-import type { Incident } from "../core/monitor-state.ts";
+import { monitorLabels } from "../core/matchers.ts";
+import { durationWords } from "../core/duration-words.ts";
+import type { Incident, MonitorState } from "../core/monitor-state.ts";
 import type { CupcakeCompat, LovebeatCompat, NotificationKind, Notification, NotifiedMonitor, Severity } from "../notifiers/types.ts";
 import type { OutboxRecord, StoredResult } from "../store/types.ts";
 
@@ -24,11 +26,11 @@ export interface EffectPayload {
 
 const KIND: Record<string, NotificationKind | undefined> = { "incident.opened": "incident.opened", "incident.resolved": "incident.resolved", "reminder.due": "reminder" };
 
-/** The labels routes match on: the monitor's own, plus `monitor`, `name`, `group`, `kind`, `source`, `severity`, `event`. */
-export function labelsOf(m: Monitor | undefined, record: OutboxRecord): Record<string, string> {
-  const p = record.payload as EffectPayload;
-  const group = (m?.groupPath ?? p.groupPath ?? []).join("/");
-  return { ...(m?.settings.labels ?? {}), monitor: record.monitorId, name: m?.name ?? p.monitorName ?? record.monitorId, group, kind: m?.kind ?? "", source: m?.source.format ?? "", severity: record.type === "incident.resolved" ? "resolved" : "critical", event: record.type };
+/** The labels routes, silences and windows match on: the monitor's own, plus `monitor`, `name`, `group`, `kind`, `source`, `severity`, `event`. */
+export function labelsOf(m: Monitor | undefined, record: Pick<OutboxRecord, "monitorId" | "type" | "payload">): Record<string, string> {
+  const p = (record.payload ?? {}) as EffectPayload;
+  const base = m ? monitorLabels(m) : { monitor: record.monitorId, name: p.monitorName ?? record.monitorId, group: (p.groupPath ?? []).join("/"), kind: "", source: "" };
+  return { ...base, severity: record.type === "incident.resolved" ? "resolved" : "critical", event: record.type };
 }
 
 function targetOf(m: Monitor | undefined): string | undefined {
@@ -104,4 +106,40 @@ function compatOf(record: OutboxRecord, m: Monitor | undefined, p: EffectPayload
     return { tool: "cupcake", message: p.cupcakeMessage, incident: dict };
   }
   return undefined;
+}
+
+/** The one notice sent when a monitor starts flapping (it replaces the alert that crossed the limit). */
+export function flappingNotice(n: Notification, changes: number, windowMs: number): Notification {
+  const m = n.monitors[0] as NotifiedMonitor;
+  const path = [...m.group, m.name].join(" / ");
+  const window = durationWords(windowMs / 1000);
+  return {
+    ...n,
+    kind: "flapping",
+    severity: "warning",
+    title: `FLAPPING: ${path}`,
+    text: `${path} changed state ${changes} times within ${window} (last: ${m.status}, ${m.cause ?? ""}).\nIts alerts are paused until it has been stable for ${window}; then one message gives its state.`,
+  };
+}
+
+/** The message when a flapping monitor has been stable for a whole window: its state now. */
+export function settledNotice(m: Monitor | undefined, monitorId: string, state: MonitorState | undefined, at: number, windowMs: number): Notification {
+  const name = m?.name ?? monitorId;
+  const group = m?.groupPath ?? [];
+  const path = [...group, name].join(" / ");
+  const down = Boolean(state?.incident);
+  const since = state ? new Date(state.since).toISOString() : "";
+  const cause = state?.incident?.cause;
+  const monitor: NotifiedMonitor = { id: monitorId, name, status: down ? "down" : (state?.status ?? "up"), group, labels: { ...(m?.settings.labels ?? {}) }, ...(cause ? { cause } : {}), ...(state?.incident ? { incident: state.incident.number, openedAt: state.incident.openedAt } : {}) };
+  const key = `${monitorId}:settled:${at}`;
+  return {
+    kind: down ? "incident.opened" : "incident.resolved",
+    severity: down ? "critical" : "resolved",
+    title: `${down ? "STILL DOWN" : "STABLE"}: ${path} stopped flapping`,
+    text: `${path} has not changed state for ${durationWords(windowMs / 1000)}; it is ${down ? `down since ${since}: ${cause ?? ""}` : `${monitor.status} since ${since}`}.`,
+    monitors: [monitor],
+    at,
+    dedupKey: state?.incident ? `upbeat:${monitorId}#${state.incident.number}` : `upbeat:${monitorId}:settled`,
+    idempotencyKey: key,
+  };
 }

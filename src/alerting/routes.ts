@@ -4,18 +4,9 @@
  * the first match stops the search among siblings unless that child says `continue`. Settings
  * (channels, grouping, timing) are inherited from the parent when a route leaves them out. Pure.
  */
+import { type Matcher, matches } from "../core/matchers.ts";
 
-/** One matcher: `label=value`, `label!=value`, `label=~regex`, `label!~regex` (regexes anchored). */
-export interface Matcher {
-  /** Label name. */
-  label: string;
-  /** Operator. */
-  op: "=" | "!=" | "=~" | "!~";
-  /** Value or regex source. */
-  value: string;
-  /** Compiled, for regex operators. */
-  regex?: RegExp;
-}
+export { type Matcher, matches, parseMatcher } from "../core/matchers.ts";
 
 /** A route as configured (times in ms, all optional below the root). */
 export interface RouteSpec {
@@ -55,37 +46,6 @@ export interface RouteMatch {
 
 /** Alertmanager's defaults. */
 export const ROUTE_DEFAULTS = { groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 4 * 3_600_000 } as const;
-
-/** Parses `label=value`, `label!=value`, `label=~re`, `label!~re`; an error names what is wrong. */
-export function parseMatcher(text: string): Matcher | { error: string } {
-  const m = /^\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/.exec(text);
-  if (!m) return { error: `matcher "${text}" is not label=value, label!=value, label=~regex or label!~regex` };
-  const [, label, op, raw] = m as unknown as [string, string, Matcher["op"], string];
-  const value = /^".*"$/.test(raw) ? raw.slice(1, -1) : raw;
-  if (op === "=~" || op === "!~") {
-    try {
-      return { label, op, value, regex: new RegExp(`^(?:${value})$`) };
-    } catch (e) {
-      return { error: `matcher "${text}": invalid regular expression: ${(e as Error).message}` };
-    }
-  }
-  return { label, op, value };
-}
-
-/** Whether one matcher accepts the labels (a missing label is the empty string, as in Alertmanager). */
-export function matches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
-  const v = labels[m.label] ?? "";
-  switch (m.op) {
-    case "=":
-      return v === m.value;
-    case "!=":
-      return v !== m.value;
-    case "=~":
-      return (m.regex as RegExp).test(v);
-    case "!~":
-      return !(m.regex as RegExp).test(v);
-  }
-}
 
 function resolved(spec: RouteSpec, parent: RouteMatch | undefined, id: string): RouteMatch {
   return {

@@ -11,6 +11,7 @@ import { loadFiles } from "../config/load.ts";
 import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "../config/model.ts";
 import { configDirOrder, type LovebeatConfigFile, loadLovebeatConfig } from "../heartbeats/lovebeat/config.ts";
 import { lovebeatRoutes } from "../heartbeats/lovebeat/http-api.ts";
+import { silenceRoutes } from "../api/silence-routes.ts";
 import { type LovebeatRuntime, startLovebeat } from "../heartbeats/lovebeat/runtime.ts";
 import { UPBEAT_VERSION } from "../lib/version.ts";
 import { formatProblem, hasErrors } from "../config/problems.ts";
@@ -169,7 +170,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const opened = await openConfiguredStore(config, o.dataDir, io.env, io.err);
   if (!opened) return 1;
   const { store, label: storeLabel } = opened;
-  const live: { engine?: Engine; lovebeat?: LovebeatRuntime; ready: boolean; heartbeats: Omit<HeartbeatsConfig, "file"> } = { ready: false, heartbeats: config.heartbeats ?? DEFAULT_HEARTBEATS };
+  const live: { engine?: Engine; alerting?: Alerting; lovebeat?: LovebeatRuntime; ready: boolean; heartbeats: Omit<HeartbeatsConfig, "file"> } = { ready: false, heartbeats: config.heartbeats ?? DEFAULT_HEARTBEATS };
   const now = Date.now;
   const lovebeatApi = { badName: 0 };
   const app = buildApp({
@@ -180,7 +181,10 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     heartbeatSettings: () => live.heartbeats,
     statsd: () => live.lovebeat?.statsd?.counters,
     counters: () => ({ lovebeatApi }),
-    extraRoutes: [(scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log })],
+    extraRoutes: [
+      (scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log }),
+      (scope) => silenceRoutes(scope, { alerting: () => live.alerting, engine: () => live.engine, now }),
+    ],
   });
   try {
     await app.listen({ host: addr.host, port: addr.port });
@@ -190,14 +194,15 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     return 1;
   }
   const alertingOf = (a: AlertingConfig): AlertingConfig => ({ ...a, lovebeatPublicUrl: lovebeat.config.general.publicUrl, monitorChannels: (id) => (id.startsWith("lovebeat-alarm/") ? lovebeatAlertChannels(lovebeat.config, live.lovebeat?.hub.alarmAlerts(id.slice("lovebeat-alarm/".length)) ?? []) : undefined) });
-  const alerting = new Alerting(store, alertingOf(resolved.alerting), (id) => live.engine?.get(id)?.monitor, log);
+  const alerting = new Alerting(store, alertingOf(resolved.alerting), (id) => live.engine?.get(id)?.monitor, log, Date.now, {}, (id) => live.engine?.get(id)?.state);
   const logged = logEffects(log);
   const effects: EffectHandler = async (e) => {
     await logged(e);
     await alerting.handler(e);
   };
-  const engine = await Engine.start(config, { store, probes: PROBES, log, effects, ...(config.database ? { retention: config.database.retention } : {}) });
-  alerting.start();
+  const engine = await Engine.start(config, { store, probes: PROBES, log, effects, reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
+  await alerting.start();
+  live.alerting = alerting;
   live.engine = engine;
   try {
     live.lovebeat = await startLovebeat({ engine, config: lovebeat.config, configured: lbFiles.length > 0, ...(statsdAddr ? { statsd: statsdAddr } : {}), log, now });

@@ -96,6 +96,11 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
       if (other) merged.problems.push({ severity: "error", file, path: c.path, message: `channel "${c.name}" is also defined in ${other.file}` });
       else merged.config.channels = [...(merged.config.channels ?? []), c];
     }
+    for (const w of one.config.maintenance ?? []) {
+      const other = (merged.config.maintenance ?? []).find((x) => x.name === w.name && x.file !== w.file);
+      if (other) merged.problems.push({ severity: "error", file, path: w.path, message: `maintenance window "${w.name}" is also defined in ${other.file}` });
+      else merged.config.maintenance = [...(merged.config.maintenance ?? []), w];
+    }
     if (one.config.routes && merged.config.routes) {
       merged.problems.push({ severity: "error", file, path: "routes", message: `routes are also set in ${merged.config.routes.file}; set them in one file` });
     } else if (one.config.routes) merged.config.routes = one.config.routes;
@@ -103,5 +108,30 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
       merged.problems.push({ severity: "error", file, path: "heartbeats", message: `heartbeats is also set in ${merged.config.heartbeats.file}; set it in one file` });
     } else if (one.config.heartbeats) merged.config.heartbeats = one.config.heartbeats;
   }
+  merged.problems.push(...dependencyProblems(merged.config.monitors));
   return merged;
+}
+
+/** `dependsOn` must name monitors that exist, and never lead back to the monitor itself. */
+function dependencyProblems(monitors: readonly Monitor[]): ConfigProblem[] {
+  const byId = new Map(monitors.map((m) => [m.id, m]));
+  const problems: ConfigProblem[] = [];
+  for (const m of monitors) {
+    const where = { file: m.source.file ?? "", path: `${m.source.path ?? m.id}.dependsOn` };
+    for (const p of m.settings.dependsOn ?? []) if (!byId.has(p)) problems.push({ severity: "error", ...where, message: `monitor "${m.id}" depends on "${p}", which is not a monitor id` });
+    // A cycle holds every monitor on it whenever one is down: refuse it.
+    const seen = new Set<string>();
+    const stack = [...(m.settings.dependsOn ?? [])];
+    while (stack.length) {
+      const id = stack.pop() as string;
+      if (id === m.id) {
+        problems.push({ severity: "error", ...where, message: `monitor "${m.id}" depends on itself through dependsOn` });
+        break;
+      }
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...(byId.get(id)?.settings.dependsOn ?? []));
+    }
+  }
+  return problems;
 }

@@ -1,6 +1,7 @@
 /** The validated, normalised configuration every part of Upbeat runs from, whatever file it came from. */
 import type { Static } from "@sinclair/typebox";
 import type { CheckInputOf, CheckKind } from "./schema/checks.ts";
+import type { MaintenanceConfig } from "./maintenance.ts";
 import type { Thresholds } from "./schema/common.ts";
 
 /** Response-time and certificate bounds, resolved down the tree. */
@@ -33,6 +34,10 @@ export interface MonitorSettings {
   alerts: string[];
   /** Defined but not run. */
   paused: boolean;
+  /** Ids of monitors whose being down holds this one's alerts. */
+  dependsOn?: string[];
+  /** Flapping detection (absent: off). */
+  flapping?: { transitions: number; windowMs: number };
 }
 
 /** Where a monitor was defined. */
@@ -157,6 +162,8 @@ export interface UpbeatConfig {
   channels?: ChannelConfig[];
   /** The routing tree, with the file that set it. */
   routes?: { root: RouteConfig; file: string };
+  /** Maintenance windows, from every file. */
+  maintenance?: MaintenanceConfig[];
   /** Every monitor, in file order. */
   monitors: Monitor[];
   /** Top-level groups. */

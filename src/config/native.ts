@@ -1,4 +1,5 @@
 /** Loads the native file: walks groups to any depth, validates each piece, resolves inheritance and ids. */
+import { maintenanceOf } from "./maintenance.ts";
 import { Value } from "@sinclair/typebox/value";
 import { parseDurationMs } from "../lib/duration.ts";
 import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type RouteConfig, type UpbeatConfig } from "./model.ts";
@@ -155,6 +156,7 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
       })
     : undefined;
   const routes = root.routes && typeof root.routes === "object" ? { root: root.routes as RouteConfig, file: src.file } : undefined;
-  const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}) };
+  const maintenance = maintenanceOf(src, root.maintenance, w.problems);
+  const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}), ...(maintenance ? { maintenance } : {}) };
   return { config, problems: w.problems };
 }

@@ -1,7 +1,7 @@
 /** Inheritance of settings down the group tree, and conversion to base units. */
 import { parseDurationMs } from "../lib/duration.ts";
 import type { MonitorSettings, RetryMode } from "./model.ts";
-import { type DefaultsInput, SETTING_DEFAULTS } from "./schema/common.ts";
+import { type DefaultsInput, FLAPPING_DEFAULTS, SETTING_DEFAULTS } from "./schema/common.ts";
 
 /** Settings as written at one level (every field optional). */
 export type SettingsLayer = DefaultsInput;
@@ -9,7 +9,7 @@ export type SettingsLayer = DefaultsInput;
 /** Picks the inherited-setting keys out of a group or monitor object. */
 export function settingsOf(obj: Record<string, unknown>): SettingsLayer {
   const out: Record<string, unknown> = {};
-  for (const k of ["interval", "timeout", "retries", "retryDelay", "failureThreshold", "successThreshold", "thresholds", "labels", "alerts", "paused"]) {
+  for (const k of ["interval", "timeout", "retries", "retryDelay", "failureThreshold", "successThreshold", "thresholds", "labels", "alerts", "paused", "dependsOn", "flapping"]) {
     if (obj[k] !== undefined) out[k] = obj[k];
   }
   return out as SettingsLayer;
@@ -40,5 +40,14 @@ export function resolveSettings(layer: SettingsLayer, retryMode: RetryMode = "st
     labels: { ...layer.labels },
     alerts: [...(layer.alerts ?? [])],
     paused: layer.paused ?? false,
+    ...(layer.dependsOn?.length ? { dependsOn: [...layer.dependsOn] } : {}),
+    ...flappingOf(layer.flapping, retryMode === "cupcake" ? false : FLAPPING_DEFAULTS),
   };
+}
+
+/** Flapping detection in base units; `false` (or a compat source's default) turns it off. */
+function flappingOf(v: SettingsLayer["flapping"], d: false | { transitions: number; window: string }): Pick<MonitorSettings, "flapping"> {
+  const f = v ?? d;
+  if (f === false) return {};
+  return { flapping: { transitions: f.transitions ?? FLAPPING_DEFAULTS.transitions, windowMs: parseDurationMs(f.window ?? FLAPPING_DEFAULTS.window) ?? 3_600_000 } };
 }

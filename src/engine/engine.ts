@@ -7,7 +7,9 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { Monitor, UpbeatConfig } from "../config/model.ts";
-import { advance, type Effect, initialState, type MonitorState, type MonitorStatus, pause, remove, resume, type StatePolicy } from "../core/monitor-state.ts";
+import { coveringWindow, type MaintenanceWindow, openSpan, openWindows } from "../core/maintenance.ts";
+import { matchesAll, monitorLabels } from "../core/matchers.ts";
+import { advance, type Effect, enterMaintenance, initialState, type MonitorState, type MonitorStatus, pause, remove, resume, type StatePolicy, tick } from "../core/monitor-state.ts";
 import type { Observation } from "../core/types.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { runCheck } from "../probes/run.ts";
@@ -42,6 +44,8 @@ export interface EngineOptions {
   effects?: EffectHandler;
   /** Clock and timers of the scheduler (a fake in tests). */
   clock?: SchedulerClock;
+  /** The reminder period of a monitor's open incidents (alerting's `repeatInterval`); none: no reminders. */
+  reminders?: (m: Monitor) => number | undefined;
 }
 
 interface Running {
@@ -98,6 +102,8 @@ export class Engine {
   readonly heartbeats: HeartbeatDesk;
   /** Checks completed. */
   checks = 0;
+  private windows: readonly MaintenanceWindow[] = [];
+  private openWindowNames: string | undefined;
 
   private constructor(private readonly o: EngineOptions) {
     this.now = o.clock?.now ?? Date.now;
@@ -130,6 +136,8 @@ export class Engine {
     if (pending) o.log.info({ pending }, "carrying out effects left pending by the previous run");
     const retention = o.retention ?? DEFAULT_RETENTION;
     e.scheduler.add("upbeat:prune", 60_000, () => e.prune(retention));
+    e.scheduler.add("upbeat:maintenance", 1000, async () => e.checkMaintenance());
+    e.scheduler.add("upbeat:reminders", 10_000, async () => e.remind());
     return e;
   }
 
@@ -163,6 +171,8 @@ export class Engine {
     });
     for (const [id, r] of this.monitors) if (!wanted.has(id) && !isRuntime(r.monitor)) this.retire(id, r, at, summary);
     this.started = true;
+    this.windows = config.maintenance ?? [];
+    this.checkMaintenance(true);
     return summary;
   }
 
@@ -171,6 +181,66 @@ export class Engine {
     if (this.monitors.has(m.id)) return;
     this.monitors.set(m.id, { monitor: m, seq, definition: JSON.stringify(monitorRecord(m).definition), state: state ?? initialState(m.id, at) });
     this.place(m.id, at);
+    if (this.windows.length) this.maintain(this.monitors.get(m.id) as Running, openWindows(this.windows, at), at);
+  }
+
+  /**
+   * Puts monitors into maintenance when a window covering them opens, and takes them out when it
+   * closes. Cheap when nothing changed: monitors are looked at only when the set of open windows
+   * changes (or the configuration did).
+   */
+  private checkMaintenance(force = false): void {
+    const at = this.now();
+    const open = openWindows(this.windows, at);
+    const names = open.map((w) => w.name).join("\u0000");
+    if (!force && names === this.openWindowNames) return;
+    this.openWindowNames = names;
+    for (const r of this.monitors.values()) this.maintain(r, open, at);
+  }
+
+  /** Enters or leaves maintenance for one monitor, given the open windows. */
+  private maintain(r: Running, open: readonly MaintenanceWindow[], at: number): void {
+    const w = open.length ? coveringWindow(open, monitorLabels(r.monitor)) : undefined;
+    if (w && r.state.status !== "maintenance" && r.state.status !== "paused") {
+      const s = enterMaintenance(r.state, at);
+      this.step(r, s.state, s.effects);
+      this.o.log.info({ monitor: r.monitor.id, window: w.name }, "maintenance started");
+    } else if (!w && r.state.status === "maintenance") {
+      const s = resume(r.state, at);
+      this.step(r, s.state, s.effects);
+      this.o.log.info({ monitor: r.monitor.id }, "maintenance ended");
+    }
+  }
+
+  /** Emits the reminders that are due for open incidents (persisted like any other effect). */
+  private remind(): void {
+    const every = this.o.reminders;
+    if (!every) return;
+    const at = this.now();
+    for (const r of this.monitors.values()) {
+      if (!r.state.incident) continue;
+      const ms = every(r.monitor);
+      if (!ms) continue;
+      const s = tick(r.state, at, { ...policyOf(r.monitor), reminderIntervalMs: ms });
+      if (s.effects.length) this.step(r, s.state, s.effects);
+    }
+  }
+
+  /** The configured maintenance windows, with the span open now (if any) and how many monitors each covers. */
+  maintenanceWindows(): Array<{ window: MaintenanceWindow; open?: { from: number; to: number }; monitors: number }> {
+    const at = this.now();
+    return this.windows.map((w) => {
+      const open = openSpan(w, at);
+      let monitors = 0;
+      for (const r of this.monitors.values()) if (matchesAll(w.matchers, monitorLabels(r.monitor))) monitors++;
+      return { window: w, ...(open ? { open } : {}), monitors };
+    });
+  }
+
+  /** The maintenance window covering a monitor now, if any. */
+  maintenanceOf(id: string): MaintenanceWindow | undefined {
+    const r = this.monitors.get(id);
+    return r ? coveringWindow(openWindows(this.windows, this.now()), monitorLabels(r.monitor)) : undefined;
   }
 
   /** Creates monitors at run time (a Lovebeat service's first beat, a ping with `?create=1`); concurrent calls for one id share the work. */
@@ -298,12 +368,15 @@ export class Engine {
     this.checks++;
     const prevAt = r.lastAt;
     r.lastAt = o.at;
+    const inMaintenance = r.state.status === "maintenance";
     const { state, effects } = advance(r.state, o, policyOf(r.monitor));
     if (quiet && o.health === "up" && !effects.length && state.status === r.state.status) r.state = state;
     else {
       this.writer.add({ results: [resultRecord(r.seq, o)] });
       this.step(r, state, effects, o);
     }
+    // Maintenance time is left out of uptime: neither a check nor a failure is counted.
+    if (inMaintenance) return;
     const down = state.status === "down" && prevAt !== undefined ? Math.min(o.at - prevAt, 2 * r.monitor.settings.intervalMs) : 0;
     this.writer.sample(r.seq, o.at, { health: o.health, ...(o.health !== "down" && o.timings ? { latencyMs: o.timings.totalMs } : {}), downMs: Math.max(0, down) });
   }

@@ -8,7 +8,7 @@ import { deliveryFromRow, incidentFromRow, incidentToRow, monitorFromRow, parseJ
 import { mergeRollups } from "./rollups.ts";
 import { type Database, ROLLUP_TABLE, migrations } from "./schema.ts";
 import { uptimeQuery } from "./uptime.ts";
-import { type CupcakeActive, type DeliveryRecord, FILE_SOURCES, type MonitorRecord, type MonitorView, type PeriodStats, type Retention, type RollupRecord, type RollupSize, type Store, type StoredDelivery, type StoredIncident, type StoredMonitor, type StoredOutbox, type StoredPing, type StoredResult, type StoredState, type UptimePeriod, type WriteBatch } from "./types.ts";
+import { type CupcakeActive, type DeliveryRecord, FILE_SOURCES, type MonitorRecord, type MonitorView, type PeriodStats, type Retention, type RollupRecord, type RollupSize, type SilenceRecord, type Store, type StoredDelivery, type StoredIncident, type StoredMonitor, type StoredOutbox, type StoredPing, type StoredResult, type StoredSilence, type StoredState, type UptimePeriod, type WriteBatch } from "./types.ts";
 
 const CHUNK = 400;
 const DAY_MS = 86_400_000;
@@ -372,7 +372,7 @@ export class KyselyStore implements Store {
   async enqueueDeliveries(rows: DeliveryRecord[], outboxIds: number[], at: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (const part of chunks(rows)) {
-        const values = part.map((d) => ({ key: d.key, channel: d.channel, group_key: d.groupKey, payload: JSON.stringify(d.payload), status: "pending", attempts: 0, not_before: d.notBefore, created_at: at, done_at: null, last_error: null }));
+        const values = part.map((d) => ({ key: d.key, channel: d.channel, group_key: d.groupKey, payload: JSON.stringify(d.payload), status: d.initial ?? "pending", attempts: 0, not_before: d.notBefore, created_at: at, done_at: d.initial ? at : null, last_error: d.note ?? null }));
         await trx.insertInto("deliveries").values(values).onConflict((oc) => oc.column("key").doNothing()).execute();
       }
       for (const part of chunks(outboxIds)) await trx.updateTable("outbox").set({ status: "done", done_at: at }).where("id", "in", part).execute();
@@ -384,19 +384,46 @@ export class KyselyStore implements Store {
     return rows.map(deliveryFromRow);
   }
 
-  async markDeliveries(ids: number[], o: { status: StoredDelivery["status"]; at: number; notBefore?: number; error?: string }): Promise<void> {
+  async markDeliveries(ids: number[], o: { status: StoredDelivery["status"]; at: number; notBefore?: number; error?: string; attempt?: boolean }): Promise<void> {
     for (const part of chunks(ids)) {
       await this.db
         .updateTable("deliveries")
         .set((eb) => ({
           status: o.status,
-          attempts: eb("attempts", "+", 1),
+          attempts: o.attempt === false ? eb.ref("attempts") : eb("attempts", "+", 1),
           last_error: o.error ?? null,
           ...(o.status === "pending" ? { not_before: o.notBefore ?? o.at } : { done_at: o.at }),
         }))
         .where("id", "in", part)
         .execute();
     }
+  }
+
+  async deliveriesByKeyPrefix(prefix: string): Promise<StoredDelivery[]> {
+    // SQLite compares text byte-wise, so a range on the unique key index finds the prefix; PostgreSQL's
+    // collation may not sort that way, so it matches with LIKE (wildcards in the prefix escaped).
+    const q = this.db.selectFrom("deliveries").selectAll();
+    const rows = await (this.dialect === "sqlite" ? q.where("key", ">=", prefix).where("key", "<", `${prefix}\u{10FFFF}`) : q.where(sql<boolean>`key like ${`${prefix.replace(/[\\%_]/g, "\\$&")}%`}`)).orderBy("id").execute();
+    return rows.filter((r) => r.key.startsWith(prefix)).map(deliveryFromRow);
+  }
+
+  async addSilence(s: SilenceRecord, at: number): Promise<StoredSilence> {
+    const row = await this.db
+      .insertInto("silences")
+      .values({ matchers: JSON.stringify(s.matchers), starts_at: s.startsAt, ends_at: s.endsAt, author: s.author, comment: s.comment, created_at: at })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { ...s, id: Number(row.id), createdAt: at };
+  }
+
+  async silences(now: number): Promise<StoredSilence[]> {
+    const rows = await this.db.selectFrom("silences").selectAll().where("ends_at", ">", now).orderBy("id").execute();
+    return rows.map((r) => ({ id: Number(r.id), matchers: parseJson(r.matchers) as string[], startsAt: Number(r.starts_at), endsAt: Number(r.ends_at), author: r.author, comment: r.comment, createdAt: Number(r.created_at) }));
+  }
+
+  async expireSilence(id: number, at: number): Promise<boolean> {
+    const r = await this.db.updateTable("silences").set({ ends_at: at }).where("id", "=", id).where("ends_at", ">", at).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async deliveries(o: { status?: StoredDelivery["status"]; channel?: string; limit: number }): Promise<StoredDelivery[]> {

@@ -133,9 +133,21 @@ export interface DeliveriesTable {
   last_error: string | null;
 }
 
+/** `silences`: notifications whose labels match are not sent between `starts_at` and `ends_at`. */
+export interface SilencesTable {
+  id: Generated<number>;
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  author: string;
+  comment: string;
+  created_at: number;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
   deliveries: DeliveriesTable;
+  silences: SilencesTable;
   heartbeats: HeartbeatsTable;
   pings: PingsTable;
   monitors: MonitorsTable;
@@ -313,7 +325,26 @@ function deliveries(dialect: Dialect): Migration {
   };
 }
 
+function silences(dialect: Dialect): Migration {
+  const pg = dialect === "postgres";
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("silences")
+        .addColumn("id", pg ? "bigserial" : "integer", (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn("matchers", "text", (c) => c.notNull())
+        .addColumn("starts_at", "bigint", (c) => c.notNull())
+        .addColumn("ends_at", "bigint", (c) => c.notNull())
+        .addColumn("author", "text", (c) => c.notNull())
+        .addColumn("comment", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("silences_end").on("silences").columns(["ends_at"]).execute();
+    },
+  };
+}
+
 /** The migrations, in order, for a dialect. */
 export function migrations(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect), "0003-deliveries": deliveries(dialect) }) };
+  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect), "0003-deliveries": deliveries(dialect), "0004-silences": silences(dialect) }) };
 }

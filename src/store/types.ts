@@ -165,14 +165,40 @@ export interface DeliveryRecord {
   payload: unknown;
   /** Not sent before this epoch-ms time (group wait, retry backoff). */
   notBefore: number;
+  /** Queued as held (waiting for a parent to recover) or suppressed (silence, maintenance, flapping) rather than pending. */
+  initial?: "held" | "suppressed";
+  /** Why it was held or suppressed. */
+  note?: string;
+}
+
+/** A silence: notifications whose labels match every matcher are not sent while it lasts. */
+export interface SilenceRecord {
+  /** Matchers as written (`label=value`, `label=~regex`, …). */
+  matchers: string[];
+  /** Epoch ms it starts. */
+  startsAt: number;
+  /** Epoch ms it ends. */
+  endsAt: number;
+  /** Who made it. */
+  author: string;
+  /** Why. */
+  comment: string;
+}
+
+/** A stored silence. */
+export interface StoredSilence extends SilenceRecord {
+  /** Row id. */
+  id: number;
+  /** Epoch ms it was made. */
+  createdAt: number;
 }
 
 /** A queued delivery as read back. */
 export interface StoredDelivery extends DeliveryRecord {
   /** Row id. */
   id: number;
-  /** pending, done or dead (gave up after the last try). */
-  status: "pending" | "done" | "dead";
+  /** pending, done, dead (gave up after the last try), held (a parent is down) or suppressed (never to be sent). */
+  status: "pending" | "done" | "dead" | "held" | "suppressed";
   /** Attempts made. */
   attempts: number;
   /** Epoch ms queued. */
@@ -333,7 +359,15 @@ export interface Store {
   /** Pending deliveries due at `now`, oldest first. */
   dueDeliveries(now: number, limit: number): Promise<StoredDelivery[]>;
   /** Records an attempt's outcome: done, dead, or pending again with the next time. */
-  markDeliveries(ids: number[], o: { status: StoredDelivery["status"]; at: number; notBefore?: number; error?: string }): Promise<void>;
+  markDeliveries(ids: number[], o: { status: StoredDelivery["status"]; at: number; notBefore?: number; error?: string; attempt?: boolean }): Promise<void>;
+  /** Deliveries whose key starts with `prefix` (the notifications of one incident transition, per channel). */
+  deliveriesByKeyPrefix(prefix: string): Promise<StoredDelivery[]>;
+  /** Adds a silence; returns it. */
+  addSilence(s: SilenceRecord, at: number): Promise<StoredSilence>;
+  /** Silences that have not ended by `now`, oldest first. */
+  silences(now: number): Promise<StoredSilence[]>;
+  /** Ends a silence now (it stays listed as ended); false when there is none with that id. */
+  expireSilence(id: number, at: number): Promise<boolean>;
   /** Deliveries by status, newest first (the API lists the dead ones). */
   deliveries(o: { status?: StoredDelivery["status"]; channel?: string; limit: number }): Promise<StoredDelivery[]>;
   /** Raw results stored (for retention checks and benchmarks). */

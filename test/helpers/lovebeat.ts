@@ -62,7 +62,7 @@ export async function startLovebeatUnderTest(o: { toml?: string; configured?: bo
   );
   const { engine, effects } = await startEngine({ monitors: [], groups: [], files: [] }, db.store, { clock, effects: alerting.handler });
   ref.engine = engine;
-  alerting.start();
+  await alerting.start();
   const lovebeat = await startLovebeat({ engine, config: config.config, configured: o.configured ?? false, statsd: { host: "127.0.0.1", port: 0 }, log: quietLog, now: clock.now });
   ref.lovebeat = lovebeat;
   const apiCounters = { badName: 0 };

@@ -20,6 +20,9 @@ export const SETTING_DEFAULTS = {
   successThreshold: 1,
 } as const;
 
+/** Default flapping detection of native monitors. */
+export const FLAPPING_DEFAULTS = { transitions: 6, window: "1h" } as const;
+
 /** Response-time and certificate bounds. */
 export const Thresholds = Type.Object(
   {
@@ -63,6 +66,26 @@ export const InheritedSettings = {
     Type.Array(Type.String({ minLength: 1 }), { description: "Alert routes or channels notified about incidents; replaces the inherited list." }),
   ),
   paused: Type.Optional(Type.Boolean({ description: "Keep the monitor defined but do not run it." })),
+  dependsOn: Type.Optional(
+    Type.Array(Type.String({ minLength: 1 }), {
+      description: "Ids of monitors this one depends on (a router, a database). While one of them is down, this monitor's alerts are held; they go out if it is still down once its parents are up, and never if it recovered first. Replaces the inherited list.",
+    }),
+  ),
+  flapping: Type.Optional(
+    Type.Union(
+      [
+        Type.Literal(false),
+        Type.Object(
+          {
+            transitions: Type.Optional(Type.Integer({ minimum: 2, default: FLAPPING_DEFAULTS.transitions, description: "Alerts (down and up) within the window that make the monitor flapping." })),
+            window: Type.Optional(Duration("The window the alerts are counted in; a flapping monitor is stable again after a window without a change.", FLAPPING_DEFAULTS.window)),
+          },
+          { additionalProperties: false },
+        ),
+      ],
+      { description: "Flapping detection: past `transitions` alerts within `window`, one \"flapping\" notice is sent and the monitor's alerts stop until it has been stable for a whole window; then one message gives its state. `false` turns it off. On by default for native monitors (6 in 1h); off for Cupcake and Lovebeat monitors, which alerted on every change." },
+    ),
+  ),
 };
 
 /** The inherited settings as one object (the root's `defaults`). */
@@ -173,4 +196,22 @@ export const RouteNode = Type.Recursive(
       { additionalProperties: false },
     ),
   { $id: "Route", title: "route", description: "A route of the notification routing tree (Alertmanager's semantics)." },
+);
+
+/** A maintenance window: one-off (`start`, `end`) or recurring (`cron` + `duration` in `timezone`). */
+export const MaintenanceSpec = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: "Name shown in the dashboard and in logs." }),
+    matchers: Type.Array(Type.String(), {
+      minItems: 1,
+      description: "Monitors in the window: `label=value`, `label!=value`, `label=~regex`, `label!~regex`, all of which must match. Labels: the monitor's own, plus monitor (its id), name, group (a/b), kind, source.",
+    }),
+    start: Type.Optional(Type.String({ minLength: 1, description: "Start of a one-off window (ISO 8601 with a time zone offset, e.g. 2026-12-01T22:00:00+01:00)." })),
+    end: Type.Optional(Type.String({ minLength: 1, description: "End of a one-off window." })),
+    cron: Type.Optional(Type.String({ minLength: 1, description: "Start times of a recurring window (5 fields, or 6 with seconds), in `timezone`." })),
+    duration: Type.Optional(Duration("Length of each recurring window.")),
+    timezone: Type.Optional(Type.String({ minLength: 1, default: "UTC", description: "IANA time zone of `cron`." })),
+    comment: Type.Optional(Type.String({ description: "Why (shown with the window)." })),
+  },
+  { additionalProperties: false, title: "maintenance", description: "During a maintenance window the monitors it matches open no incidents, send no alerts, and their downtime does not count against uptime." },
 );

@@ -1,7 +1,7 @@
 /** The native configuration file (`upbeat.yaml` / `upbeat.json`): groups of monitors, nested to any depth. */
 import { type TSchema, Type } from "@sinclair/typebox";
 import { DnsCheck, HeartbeatCheck, HttpCheck, TcpCheck, TlsCheck } from "./checks.ts";
-import { ChannelSpec, DatabaseSettings, Defaults, HeartbeatSettings, InheritedSettings, RouteNode } from "./common.ts";
+import { ChannelSpec, DatabaseSettings, MaintenanceSpec, Defaults, HeartbeatSettings, InheritedSettings, RouteNode } from "./common.ts";
 
 /** Any monitor: one of the check kinds, chosen by `type` (or by the url's scheme when `type` is absent). */
 export const Monitor = Type.Union([HttpCheck, TcpCheck, DnsCheck, TlsCheck, HeartbeatCheck], { description: "A monitor of one of the check kinds." });
@@ -33,6 +33,7 @@ export function rootFields(monitorItem: TSchema, groupItem: TSchema) {
     heartbeats: Type.Optional(HeartbeatSettings),
     channels: Type.Optional(Type.Array(ChannelSpec, { description: "Notification channels." })),
     routes: Type.Optional(RouteNode),
+    maintenance: Type.Optional(Type.Array(MaintenanceSpec, { description: "Maintenance windows." })),
     monitors: Type.Optional(Type.Array(monitorItem, { description: "Monitors at the top level." })),
     groups: Type.Optional(Type.Array(groupItem, { description: "Top-level groups." })),
   };

@@ -51,7 +51,7 @@ export function effectiveTimeoutMs(d: ServiceData): number {
 
 /** The monitor behind a Lovebeat service or alarm. */
 export function lovebeatMonitor(id: string, name: string, group: "services" | "alarms"): Monitor {
-  return { id, name, kind: "heartbeat", check: { type: "heartbeat", name }, groupPath: ["lovebeat", group], settings: resolveSettings({}), source: { format: "lovebeat" } } as Monitor;
+  return { id, name, kind: "heartbeat", check: { type: "heartbeat", name }, groupPath: ["lovebeat", group], settings: resolveSettings({ flapping: false }), source: { format: "lovebeat" } } as Monitor;
 }
 
 /** Lovebeat's services and alarms. */
