@@ -163,7 +163,7 @@ describe("native configuration", () => {
       assert.deepEqual(resolveAlerting(r.config, NOTIFIERS).problems, [], "channels and routes are valid");
       kinds.push(r.config.monitors.map((m) => m.kind));
     }
-    assert.deepEqual(kinds, [["heartbeat", "heartbeat", "heartbeat"], ["http", "tcp", "tls", "dns"]]);
+    assert.deepEqual(kinds, [["heartbeat", "heartbeat", "heartbeat"], ["http", "tcp", "tls", "dns"], []]);
   });
 
   test("an interval under 1s is refused", () => {
