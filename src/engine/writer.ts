@@ -39,6 +39,8 @@ export class BatchWriter {
   private pending = emptyBatch();
   private dirty = 0;
   private readonly open = new Map<string, Open>();
+  /** Keys of the open rollups changed since the last commit (a flush looks at these only, not at every open one). */
+  private readonly changed = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private waiters: Array<() => void> = [];
@@ -82,7 +84,10 @@ export class BatchWriter {
         this.open.set(key, cur);
       }
       addSample(cur.acc, s);
-      if (!cur.dirty) this.dirty++;
+      if (!cur.dirty) {
+        this.dirty++;
+        this.changed.add(key);
+      }
       cur.dirty = true;
     }
     this.schedule();
@@ -97,6 +102,7 @@ export class BatchWriter {
         this.pending.rollups.push({ size, row: rollupRow(cur.acc), merge: false });
         this.dirty--;
       }
+      this.changed.delete(`${size}:${seq}`);
       this.open.delete(`${size}:${seq}`);
     }
   }
@@ -153,11 +159,13 @@ export class BatchWriter {
 
   private take(): WriteBatch {
     const batch = this.pending;
-    for (const [key, cur] of this.open) {
-      if (!cur.dirty) continue;
+    for (const key of this.changed) {
+      const cur = this.open.get(key);
+      if (!cur?.dirty) continue;
       batch.rollups.push({ size: key.slice(0, key.indexOf(":")) as RollupSize, row: rollupRow(cur.acc), merge: false });
       cur.dirty = false;
     }
+    this.changed.clear();
     this.pending = emptyBatch();
     this.dirty = 0;
     return batch;
