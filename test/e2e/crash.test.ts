@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
-import { startCli } from "../helpers/cli.ts";
+import { startServeReady } from "../helpers/cli.ts";
 import { closedPort, startHttpServer } from "../helpers/http-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -39,7 +39,6 @@ test("kill -9 while writing, twice: the database is intact, open incidents stay 
   let status = 503;
   const target = await startHttpServer((_req, res) => res.writeHead(status).end());
   const port = await closedPort();
-  const base = `http://127.0.0.1:${port}`;
   const file = join(dir, "upbeat.yaml");
   const data = join(dir, "data");
   const dbFile = join(data, "upbeat.db");
@@ -47,9 +46,8 @@ test("kill -9 while writing, twice: the database is intact, open incidents stay 
   writeFileSync(file, `defaults: { interval: 1s, timeout: 1s }\nmonitors:\n${list}\n`);
   const children: ChildProcess[] = [];
   const start = async () => {
-    const child = startCli(["serve", "--listen", `127.0.0.1:${port}`, "--data", data, "--config", file], { UPBEAT_LOG_LEVEL: "warn" });
+    const child = await startServeReady(port, ["--data", data, "--config", file], { UPBEAT_LOG_LEVEL: "warn" });
     children.push(child);
-    await waitFor("ready", () => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 15_000, 50);
     return child;
   };
   const kill9 = async (child: ChildProcess) => {

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
-import { startCli } from "../helpers/cli.ts";
+import { startServeReady } from "../helpers/cli.ts";
 import { closedPort, startHttpServer } from "../helpers/http-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -38,7 +38,6 @@ async function scenario(name: string, groupWait: string, hangFirst: boolean) {
     if (!hang) res.writeHead(200).end();
   });
   const port = await closedPort();
-  const base = `http://127.0.0.1:${port}`;
   const file = join(dir, `${name}.yaml`);
   const data = join(dir, name);
   writeFileSync(
@@ -53,9 +52,8 @@ monitors:
   );
   const children: ChildProcess[] = [];
   const start = async () => {
-    const child = startCli(["serve", "--listen", `127.0.0.1:${port}`, "--data", data, "--config", file], { UPBEAT_LOG_LEVEL: "warn" });
+    const child = await startServeReady(port, ["--data", data, "--config", file], { UPBEAT_LOG_LEVEL: "warn" });
     children.push(child);
-    await waitFor("ready", () => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 15_000, 50);
     return child;
   };
   try {

@@ -1,6 +1,7 @@
 /** Runs the `upbeat` command from source as a real process. */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { waitFor } from "./wait.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
@@ -37,4 +38,16 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 /** Starts `upbeat <args>` and returns the live process (for servers). */
 export function startCli(args: string[], env: Record<string, string> = {}) {
   return spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Starts `upbeat serve --listen 127.0.0.1:<port> <args>` and waits until `/readyz` answers OK. */
+export async function startServeReady(port: number, args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = startCli(["serve", "--listen", `127.0.0.1:${port}`, ...args], env);
+  try {
+    await waitFor("ready", () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false), 15_000, 50);
+  } catch (e) {
+    child.kill("SIGKILL");
+    throw e;
+  }
+  return child;
 }
