@@ -1,44 +1,27 @@
 /**
- * Lovebeat's statsd listeners: UDP and TCP on the same port (8127 by default). Each accepted
- * line becomes a command for the heartbeat service; bad input (malformed lines, oversized
- * datagrams or lines, invalid UTF-8) is rejected, counted and logged at debug, never a crash.
+ * Lovebeat's statsd listeners: UDP and TCP on the same port (8127 by default), run in a worker
+ * thread (statsd-worker.ts) so that a burst of datagrams is read off the socket even while the
+ * main thread commits. Accepted lines arrive here as commands, in order; bad input is counted
+ * and logged at debug, never a crash.
  */
-import { createSocket, type Socket } from "node:dgram";
-import { once } from "node:events";
-import { createServer, type Server } from "node:net";
+import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
-import { type LovebeatCommand, parseStatsdPacket } from "./lovebeat/statsd-line.ts";
+import type { LovebeatCommand } from "./lovebeat/statsd-line.ts";
+import type { StatsdCounters, StatsdSocketOptions } from "./statsd-listen.ts";
 
-/** Why input was turned away, as counted. */
-export type StatsdRejectReason = "malformed" | "oversized" | "encoding";
-
-/** Counters of a statsd listener. */
-export interface StatsdCounters {
-  /** UDP datagrams received. */
-  datagrams: number;
-  /** Lines accepted (UDP and TCP). */
-  lines: number;
-  /** Input rejected, by reason. */
-  rejected: Record<StatsdRejectReason, number>;
-}
+export type { StatsdCounters, StatsdRejectReason } from "./statsd-listen.ts";
 
 /** Options of the listeners. */
-export interface StatsdOptions {
-  /** Host to bind (127.0.0.1 unless asked). */
-  host: string;
-  /** Port for both UDP and TCP (0: any free port, the same for both). */
-  port: number;
-  /** Receives the accepted commands of one datagram or TCP chunk, with the receive time. */
+export interface StatsdOptions extends StatsdSocketOptions {
+  /** Receives the accepted commands, in order, with the time they reached the main thread. */
   onCommands: (commands: LovebeatCommand[], at: number) => void;
   /** Log (rejections at debug). */
   log: Logger;
-  /** Largest datagram accepted (bytes). */
-  maxDatagramBytes?: number;
-  /** Longest TCP line accepted (bytes); a longer one closes the connection. */
-  maxLineBytes?: number;
-  /** UDP receive buffer (bytes) to ride out bursts. */
-  recvBufferBytes?: number;
-  /** Clock. */
+  /**
+   * Clock of the receiving side. With the real clock the worker drops a service's beats within
+   * 1 s of its previous one (Lovebeat ignores them); a test clock keeps every beat, so the rule
+   * is applied by the hub on the test's time.
+   */
   now?: () => number;
 }
 
@@ -46,89 +29,80 @@ export interface StatsdOptions {
 export interface StatsdListeners {
   /** The port both listen on. */
   port: number;
-  /** Counters. */
+  /** Counters (updated from the worker a few times a second and with every batch). */
   counters: StatsdCounters;
   /** Stops both. */
   close(): Promise<void>;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** Messages from the worker. */
+export type FromStatsdWorker =
+  | { type: "ready"; port: number }
+  | { type: "failed"; message: string }
+  | { type: "error"; message: string }
+  | { type: "batch"; commands: LovebeatCommand[]; rejects: Array<{ reason: string; detail: Record<string, unknown> }>; counters: StatsdCounters; at: number }
+  | { type: "counters"; counters: StatsdCounters }
+  | { type: "closed"; counters: StatsdCounters };
 
-/** Starts UDP and TCP listeners on one port. */
+/** Messages to the worker. */
+export type ToStatsdWorker = { type: "close" };
+
+/**
+ * The worker thread running this directory's statsd-worker module: `.js` when built. From source
+ * (tests, `tsx`) the worker first registers tsx's loader, as `--import tsx` does not reach a
+ * worker's entry module on Node 20.
+ */
+function spawnWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./statsd-worker.js", import.meta.url), { workerData });
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const entry = new URL("./statsd-worker.ts", import.meta.url).href;
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData });
+}
+
+/** Starts UDP and TCP listeners on one port, in a worker thread. */
 export async function startStatsd(o: StatsdOptions): Promise<StatsdListeners> {
-  const counters: StatsdCounters = { datagrams: 0, lines: 0, rejected: { malformed: 0, oversized: 0, encoding: 0 } };
+  const counters: StatsdCounters = { datagrams: 0, lines: 0, coalesced: 0, rejected: { malformed: 0, oversized: 0, encoding: 0 } };
   const now = o.now ?? Date.now;
-  const maxDatagram = o.maxDatagramBytes ?? 8192;
-  const maxLine = o.maxLineBytes ?? 4096;
-  const reject = (reason: StatsdRejectReason, detail: Record<string, unknown>) => {
-    counters.rejected[reason]++;
-    o.log.debug({ reason, ...detail }, "statsd input rejected");
-  };
-  const handle = (text: string, from: string) => {
-    const { commands, rejected } = parseStatsdPacket(text);
-    for (const r of rejected) reject("malformed", { from, line: r.line.slice(0, 200), why: r.reason });
-    if (!commands.length) return;
-    counters.lines += commands.length;
-    o.onCommands(commands, now());
-  };
-  const decode = (buf: Buffer, from: string): string | undefined => {
-    try {
-      return utf8.decode(buf);
-    } catch {
-      reject("encoding", { from, bytes: buf.length });
-      return undefined;
-    }
-  };
-
-  // TCP first: with port 0 it picks the port, and UDP binds the same number.
-  const tcp: Server = createServer((sock) => {
-    let pending: Buffer = Buffer.alloc(0);
-    const from = `${sock.remoteAddress}:${sock.remotePort}`;
-    sock.on("error", () => {});
-    sock.on("data", (chunk: Buffer) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      const end = pending.lastIndexOf(0x0a);
-      if (end < 0) {
-        if (pending.length > maxLine) {
-          reject("oversized", { from, bytes: pending.length });
-          sock.destroy();
-        }
-        return;
+  const { onCommands: _c, log, now: _n, ...sockets } = o;
+  const worker = spawnWorker({ ...sockets, coalesce: o.now === undefined, debug: log.isLevelEnabled("debug") });
+  let closed: (() => void) | undefined;
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.on("error", (e) => reject(e));
+    worker.on("exit", (code) => {
+      reject(new Error(`the statsd worker stopped (exit code ${code})`));
+      closed?.();
+    });
+    worker.on("message", (m: FromStatsdWorker) => {
+      switch (m.type) {
+        case "ready":
+          return resolve(m.port);
+        case "failed":
+          return reject(new Error(m.message));
+        case "error":
+          return log.error({ err: m.message }, "statsd UDP socket error");
+        case "batch":
+          Object.assign(counters, m.counters);
+          for (const r of m.rejects) log.debug({ reason: r.reason, ...r.detail }, "statsd input rejected");
+          if (m.commands.length) o.onCommands(m.commands, now());
+          return;
+        case "counters":
+        case "closed":
+          Object.assign(counters, m.counters);
+          return;
       }
-      const text = decode(pending.subarray(0, end), from);
-      pending = pending.subarray(end + 1);
-      if (text !== undefined) handle(text, from);
-    });
-    sock.on("end", () => {
-      const text = pending.length ? decode(pending, from) : undefined;
-      if (text) handle(text, from);
-      sock.end();
     });
   });
-  tcp.listen(o.port, o.host);
-  await once(tcp, "listening");
-  const port = (tcp.address() as { port: number }).port;
-  const udp: Socket = createSocket({ type: o.host.includes(":") ? "udp6" : "udp4", recvBufferSize: o.recvBufferBytes ?? 4 * 1024 * 1024 });
-  udp.on("error", (err) => o.log.error({ err: err.message }, "statsd UDP socket error"));
-  udp.on("message", (msg, rinfo) => {
-    counters.datagrams++;
-    const from = `${rinfo.address}:${rinfo.port}`;
-    if (msg.length > maxDatagram) return reject("oversized", { from, bytes: msg.length });
-    const text = decode(msg, from);
-    if (text !== undefined) handle(text, from);
-  });
-  try {
-    udp.bind(port, o.host);
-    await once(udp, "listening");
-  } catch (e) {
-    tcp.close();
-    throw e;
-  }
+  worker.removeAllListeners("error");
+  worker.on("error", (e) => log.error({ err: e.message }, "statsd worker failed"));
   return {
     port,
     counters,
-    close: async () => {
-      await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
-    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        closed = resolve;
+        worker.postMessage({ type: "close" } satisfies ToStatsdWorker);
+        // A worker that does not stop in time is ended.
+        setTimeout(() => void worker.terminate(), 2000).unref();
+      }),
   };
 }

@@ -1,0 +1,86 @@
+/**
+ * The statsd worker thread: owns the UDP and TCP sockets, so reading them never waits for the
+ * main thread (whose SQLite commits are synchronous). It parses, drops the beats Lovebeat would
+ * ignore anyway (a second beat of a service within 1 s), and hands the main thread the rest in
+ * one message per turn of its event loop.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { LovebeatCommand } from "./lovebeat/statsd-line.ts";
+import { listenStatsd, type StatsdCounters, type StatsdSocketOptions } from "./statsd-listen.ts";
+import type { FromStatsdWorker, ToStatsdWorker } from "./statsd-server.ts";
+
+const o = workerData as StatsdSocketOptions & { coalesce: boolean; debug: boolean };
+const port = parentPort;
+if (!port) throw new Error("statsd-worker runs as a worker thread");
+
+let batch: LovebeatCommand[] = [];
+let rejects: Array<{ reason: string; detail: Record<string, unknown> }> = [];
+let scheduled = false;
+const lastBeat = new Map<string, number>();
+let sweepAt = Date.now() + 10_000;
+let coalesced = 0;
+/** Set once listening (input can arrive before the listen call has returned). */
+let counters: StatsdCounters | undefined;
+const snapshot = (): StatsdCounters => ({ ...(counters as StatsdCounters), coalesced });
+
+const post = (m: FromStatsdWorker) => port.postMessage(m);
+
+function flush(): void {
+  scheduled = false;
+  if (!counters) return schedule();
+  const at = Date.now();
+  if (batch.length || rejects.length) post({ type: "batch", commands: batch, rejects, counters: snapshot(), at });
+  batch = [];
+  rejects = [];
+  // Forget services not beating for a while, so the map stays the size of the active set.
+  if (at > sweepAt) {
+    for (const [k, t] of lastBeat) if (at - t > 5000) lastBeat.delete(k);
+    sweepAt = at + 10_000;
+  }
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(flush);
+}
+
+const sockets = await listenStatsd(o, {
+  commands: (commands) => {
+    const now = Date.now();
+    for (const c of commands) {
+      if (o.coalesce && c.action === "beat") {
+        const prev = lastBeat.get(c.service);
+        if (prev !== undefined && now - prev < 1000) {
+          coalesced++;
+          continue;
+        }
+        lastBeat.set(c.service, now);
+      }
+      batch.push(c);
+    }
+    schedule();
+  },
+  rejected: (reason, detail) => {
+    if (o.debug) rejects.push({ reason, detail });
+    schedule();
+  },
+  error: (message) => post({ type: "error", message }),
+}).catch((e: unknown) => {
+  post({ type: "failed", message: e instanceof Error ? e.message : String(e) });
+  process.exit(1);
+});
+
+counters = sockets.counters;
+post({ type: "ready", port: sockets.port });
+// Counters move on the main thread even when nothing is accepted (rejections, datagrams).
+const tick = setInterval(() => post({ type: "counters", counters: snapshot() }), 250);
+port.on("message", (m: ToStatsdWorker) => {
+  if (m.type !== "close") return;
+  clearInterval(tick);
+  flush();
+  void sockets.close().then(() => {
+    post({ type: "closed", counters: snapshot() });
+    port.close();
+  });
+});
