@@ -79,3 +79,10 @@ test("the worker drops a service's beats within 1 s of its last one (Lovebeat ig
   await send("burst.beat:1|c");
   await waitFor("a beat a second later passes", () => got.length === 5);
 });
+
+test("a port already taken: the start fails with the reason, and the first listener keeps working", async () => {
+  await assert.rejects(startStatsd({ host: "127.0.0.1", port: server.port, log: quietLog, onCommands: () => {} }), /EADDRINUSE/);
+  got.length = 0;
+  await send("still.beat:1|c");
+  await waitFor("the first listener still works", () => got.length === 1);
+});

@@ -19,15 +19,15 @@ let scheduled = false;
 const lastBeat = new Map<string, number>();
 let sweepAt = Date.now() + 10_000;
 let coalesced = 0;
-/** Set once listening (input can arrive before the listen call has returned). */
-let counters: StatsdCounters | undefined;
-const snapshot = (): StatsdCounters => ({ ...(counters as StatsdCounters), coalesced });
+/** The sockets' counters, set once listening (input can arrive before the listen call has returned). */
+const live: { counters?: StatsdCounters } = {};
+const snapshot = (): StatsdCounters => ({ ...(live.counters as StatsdCounters), coalesced });
 
 const post = (m: FromStatsdWorker) => port.postMessage(m);
 
 function flush(): void {
   scheduled = false;
-  if (!counters) return schedule();
+  if (!live.counters) return schedule();
   const at = Date.now();
   if (batch.length || rejects.length) post({ type: "batch", commands: batch, rejects, counters: snapshot(), at });
   batch = [];
@@ -45,41 +45,46 @@ function schedule(): void {
   setImmediate(flush);
 }
 
-const sockets = await listenStatsd(o, {
-  commands: (commands) => {
-    const now = Date.now();
-    for (const c of commands) {
-      if (o.coalesce && c.action === "beat") {
-        const prev = lastBeat.get(c.service);
-        if (prev !== undefined && now - prev < 1000) {
-          coalesced++;
-          continue;
+let sockets: Awaited<ReturnType<typeof listenStatsd>>;
+try {
+  sockets = await listenStatsd(o, {
+    commands: (commands) => {
+      const now = Date.now();
+      for (const c of commands) {
+        if (o.coalesce && c.action === "beat") {
+          const prev = lastBeat.get(c.service);
+          if (prev !== undefined && now - prev < 1000) {
+            coalesced++;
+            continue;
+          }
+          lastBeat.set(c.service, now);
         }
-        lastBeat.set(c.service, now);
+        batch.push(c);
       }
-      batch.push(c);
-    }
-    schedule();
-  },
-  rejected: (reason, detail) => {
-    if (o.debug) rejects.push({ reason, detail });
-    schedule();
-  },
-  error: (message) => post({ type: "error", message }),
-}).catch((e: unknown) => {
+      schedule();
+    },
+    rejected: (reason, detail) => {
+      if (o.debug) rejects.push({ reason, detail });
+      schedule();
+    },
+    error: (message) => post({ type: "error", message }),
+  });
+} catch (e) {
+  // The main thread rejects the start with this; closing the port lets the thread end.
   post({ type: "failed", message: e instanceof Error ? e.message : String(e) });
-  process.exit(1);
-});
-
-counters = sockets.counters;
-post({ type: "ready", port: sockets.port });
+  port.close();
+  throw e;
+}
+live.counters = sockets.counters;
+const running = sockets;
+post({ type: "ready", port: running.port });
 // Counters move on the main thread even when nothing is accepted (rejections, datagrams).
 const tick = setInterval(() => post({ type: "counters", counters: snapshot() }), 250);
 port.on("message", (m: ToStatsdWorker) => {
   if (m.type !== "close") return;
   clearInterval(tick);
   flush();
-  void sockets.close().then(() => {
+  void running.close().then(() => {
     post({ type: "closed", counters: snapshot() });
     port.close();
   });
