@@ -214,7 +214,8 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     if (hasErrors(next.problems)) for (const p of next.problems) log.error({ problem: formatProblem(p) }, "alerting configuration problem; the channels and routes in force are kept");
     else alerting.setConfig(alertingOf(next.alerting));
   });
-  const watchers = watchFiles(nativeFiles, () => void reload());
+  // config.files also holds what the environment named (Cupcake's ALERT_DEFINITIONS_FILE).
+  const watchers = watchFiles(config.files, () => void reload());
   io.onReload?.(() => void reload());
   const bound = app.server.address();
   log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, statsd: live.lovebeat.statsd ? `${statsdAddr?.host}:${live.lovebeat.statsd.port}` : "off", monitors: config.monitors.length, files: o.files, store: storeLabel }, "upbeat serving");

@@ -189,7 +189,8 @@ describe("Cupcake endpoint definitions", () => {
     assert.equal(web.settings.retryMode, "cupcake");
     assert.equal(web.settings.timeoutMs, 30_000);
     assert.deepEqual(web.settings.thresholds, { minMs: 0, maxMs: 200 });
-    assert.deepEqual(web.settings.alerts, ["default"]);
+    assert.deepEqual(web.source.cupcakeAlertGroups, ["default"]);
+    assert.deepEqual(web.settings.alerts, [], "no alert definitions and no channel named default: routes decide");
     assert.deepEqual(web.groupPath, ["customer ABC", "production", "external"]);
     const redis = byId(r.config.monitors, "customer-abc/production/internal/redis");
     assert.equal(redis.kind, "tcp");

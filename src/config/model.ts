@@ -51,6 +51,8 @@ export interface MonitorSource {
   cupcakeExpected?: string;
   /** Whether Cupcake's enabled flag was on (a disabled endpoint group is neither run nor counted). */
   enabled?: boolean;
+  /** Cupcake's alert group ids for this endpoint (the most specific `alert-groups`, default `default`). */
+  cupcakeAlertGroups?: string[];
 }
 
 /** A monitor of one kind, ready to run. */
@@ -147,6 +149,14 @@ export interface RouteConfig {
   routes?: RouteConfig[];
 }
 
+/** Cupcake's alert groups, from its alert definitions file (compat §1.6). */
+export interface CupcakeAlertsConfig {
+  /** Group id → the channels of its alerts (`cupcake-<alert id>`), in order. */
+  groups: Map<string, string[]>;
+  /** The file that defined them. */
+  file: string;
+}
+
 /** A whole loaded configuration. */
 export interface UpbeatConfig {
   /** Store settings, when a file gave them. */
@@ -157,6 +167,8 @@ export interface UpbeatConfig {
   channels?: ChannelConfig[];
   /** The routing tree, with the file that set it. */
   routes?: { root: RouteConfig; file: string };
+  /** Cupcake's alert groups, when an alert definitions file was loaded. */
+  cupcakeAlerts?: CupcakeAlertsConfig;
   /** Every monitor, in file order. */
   monitors: Monitor[];
   /** Top-level groups. */
