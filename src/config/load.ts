@@ -106,6 +106,11 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
     if (one.config.heartbeats && merged.config.heartbeats) {
       merged.problems.push({ severity: "error", file, path: "heartbeats", message: `heartbeats is also set in ${merged.config.heartbeats.file}; set it in one file` });
     } else if (one.config.heartbeats) merged.config.heartbeats = one.config.heartbeats;
+    for (const d of one.config.digests ?? []) {
+      const other = (merged.config.digests ?? []).find((x) => x.name === d.name);
+      if (other) merged.problems.push({ severity: "error", file, path: `${d.path}.name`, message: `digest "${d.name}" is also defined in ${other.file}` });
+      else merged.config.digests = [...(merged.config.digests ?? []), d];
+    }
     if (one.config.cupcakeAlerts && merged.config.cupcakeAlerts) {
       merged.problems.push({ severity: "error", file, path: "", message: `Cupcake's alert definitions are also given in ${merged.config.cupcakeAlerts.file}; give one file` });
     } else if (one.config.cupcakeAlerts) merged.config.cupcakeAlerts = one.config.cupcakeAlerts;

@@ -149,6 +149,26 @@ export interface RouteConfig {
   routes?: RouteConfig[];
 }
 
+/** A digest as configured, checked (matchers as written). */
+export interface DigestConfig {
+  /** Name. */
+  name: string;
+  /** Channels it goes to. */
+  channels: string[];
+  /** Cron expression of when it is sent. */
+  cron: string;
+  /** IANA time zone of the cron expression and of the times in the text. */
+  timezone: string;
+  /** Matchers a monitor's labels must all meet to be included. */
+  matchers: string[];
+  /** Monitors listed by uptime, lowest first. */
+  worst: number;
+  /** File it came from. */
+  file: string;
+  /** Path in the file (`digests[0]`). */
+  path: string;
+}
+
 /** Cupcake's alert groups, from its alert definitions file (compat §1.6). */
 export interface CupcakeAlertsConfig {
   /** Group id → the channels of its alerts (`cupcake-<alert id>`), in order. */
@@ -167,6 +187,8 @@ export interface UpbeatConfig {
   channels?: ChannelConfig[];
   /** The routing tree, with the file that set it. */
   routes?: { root: RouteConfig; file: string };
+  /** Digests sent on a schedule. */
+  digests?: DigestConfig[];
   /** Cupcake's alert groups, when an alert definitions file was loaded. */
   cupcakeAlerts?: CupcakeAlertsConfig;
   /** Every monitor, in file order. */

@@ -1,6 +1,7 @@
 /** Loads the native file: walks groups to any depth, validates each piece, resolves inheritance and ids. */
 import { Value } from "@sinclair/typebox/value";
 import { parseDurationMs } from "../lib/duration.ts";
+import { digestsOf } from "./digests.ts";
 import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type RouteConfig, type UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
 import { CHECK_SCHEMAS, type CheckInput, type CheckKind } from "./schema/checks.ts";
@@ -155,6 +156,7 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
       })
     : undefined;
   const routes = root.routes && typeof root.routes === "object" ? { root: root.routes as RouteConfig, file: src.file } : undefined;
-  const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}) };
+  const digests = digestsOf(src, root.digests, w.problems);
+  const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}), ...(digests ? { digests } : {}) };
   return { config, problems: w.problems };
 }

@@ -2,6 +2,7 @@
 import { type TSchema, Type } from "@sinclair/typebox";
 import { DnsCheck, HeartbeatCheck, HttpCheck, TcpCheck, TlsCheck } from "./checks.ts";
 import { ChannelSpec, DatabaseSettings, Defaults, HeartbeatSettings, InheritedSettings, RouteNode } from "./common.ts";
+import { DigestSpec } from "./digests.ts";
 
 /** Any monitor: one of the check kinds, chosen by `type` (or by the url's scheme when `type` is absent). */
 export const Monitor = Type.Union([HttpCheck, TcpCheck, DnsCheck, TlsCheck, HeartbeatCheck], { description: "A monitor of one of the check kinds." });
@@ -33,6 +34,7 @@ export function rootFields(monitorItem: TSchema, groupItem: TSchema) {
     heartbeats: Type.Optional(HeartbeatSettings),
     channels: Type.Optional(Type.Array(ChannelSpec, { description: "Notification channels." })),
     routes: Type.Optional(RouteNode),
+    digests: Type.Optional(Type.Array(DigestSpec, { description: "Digests sent on a schedule." })),
     monitors: Type.Optional(Type.Array(monitorItem, { description: "Monitors at the top level." })),
     groups: Type.Optional(Type.Array(groupItem, { description: "Top-level groups." })),
   };
