@@ -156,7 +156,8 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
       })
     : undefined;
   const routes = root.routes && typeof root.routes === "object" ? { root: root.routes as RouteConfig, file: src.file } : undefined;
+  const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}) };
   const digests = digestsOf(src, root.digests, w.problems);
-  const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}), ...(digests ? { digests } : {}) };
+  if (digests) config.digests = digests;
   return { config, problems: w.problems };
 }
