@@ -18,6 +18,8 @@ import { formatProblem, hasErrors } from "../config/problems.ts";
 import { parseS3Url } from "../config/s3.ts";
 import { Alerting, type AlertingConfig } from "../alerting/alerting.ts";
 import { lovebeatAlertChannels, lovebeatChannels, resolveAlerting } from "../alerting/config.ts";
+import { Digests, digestChannelProblems } from "../alerting/digests.ts";
+import { parseCupcakeEnv } from "../config/cupcake-env.ts";
 import { type EffectHandler, logEffects } from "../engine/effects.ts";
 import { Engine } from "../engine/engine.ts";
 import { NOTIFIERS } from "../notifiers/registry.ts";
@@ -165,6 +167,8 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const lbChannels = lovebeatChannels(lovebeat.config, lbFiles[0]?.file ?? "lovebeat.cfg");
   const resolved = resolveAlerting(config, NOTIFIERS, lbChannels);
   problems.push(...resolved.problems);
+  const channelNames = (c: UpbeatConfig) => new Set([...(c.channels ?? []), ...lbChannels].map((x) => x.name));
+  problems.push(...digestChannelProblems(config, channelNames(config)));
   for (const p of problems) io.err(formatProblem(p));
   if (hasErrors(problems)) return 2;
   const opened = await openConfiguredStore(config, o.dataDir, io.env, io.err);
@@ -200,7 +204,11 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     await logged(e);
     await alerting.handler(e);
   };
+  // Digests: Cupcake's summary goes before anything is probed, as Cupcake sent it; then the native ones on their schedules.
+  const digests = new Digests({ store, log, kick: () => alerting.deliverer.kick(), cupcake: parseCupcakeEnv(io.env).value });
+  await digests.start(config);
   const engine = await Engine.start(config, { store, probes: PROBES, log, effects, reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
+  digests.attach(engine);
   await alerting.start();
   live.alerting = alerting;
   live.engine = engine;
@@ -208,7 +216,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     live.lovebeat = await startLovebeat({ engine, config: lovebeat.config, configured: lbFiles.length > 0, ...(statsdAddr ? { statsd: statsdAddr } : {}), log, now });
   } catch (e) {
     io.err(`upbeat: cannot start the statsd listeners on ${o.statsd}: ${errorMessage(e)}`);
-    await Promise.all([app.close(), engine.stop(0)]);
+    await Promise.all([app.close(), engine.stop(0), digests.stop()]);
     await store.close();
     return 1;
   }
@@ -216,10 +224,15 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const reload = reloader({ ...o, files: nativeFiles }, io, log, engine, config, (c) => {
     live.heartbeats = c.heartbeats ?? DEFAULT_HEARTBEATS;
     const next = resolveAlerting(c, NOTIFIERS, lbChannels);
+    next.problems.push(...digestChannelProblems(c, channelNames(c)));
     if (hasErrors(next.problems)) for (const p of next.problems) log.error({ problem: formatProblem(p) }, "alerting configuration problem; the channels and routes in force are kept");
-    else alerting.setConfig(alertingOf(next.alerting));
+    else {
+      alerting.setConfig(alertingOf(next.alerting));
+      digests.setConfig(c);
+    }
   });
-  const watchers = watchFiles(nativeFiles, () => void reload());
+  // config.files also holds what the environment named (Cupcake's ALERT_DEFINITIONS_FILE).
+  const watchers = watchFiles(config.files, () => void reload());
   io.onReload?.(() => void reload());
   const bound = app.server.address();
   log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, statsd: live.lovebeat.statsd ? `${statsdAddr?.host}:${live.lovebeat.statsd.port}` : "off", monitors: config.monitors.length, files: o.files, store: storeLabel }, "upbeat serving");
@@ -228,7 +241,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   live.ready = false;
   for (const w of watchers) w.close();
   await live.lovebeat.stop();
-  await Promise.all([app.close(), engine.stop(1200)]);
+  await Promise.all([app.close(), engine.stop(1200), digests.stop()]);
   await alerting.stop(500);
   await store.close();
   log.info("upbeat stopped");

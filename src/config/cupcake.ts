@@ -5,7 +5,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { CupcakeEnv } from "./cupcake-env.ts";
 import type { GroupNode, Monitor, UpbeatConfig } from "./model.ts";
-import type { ConfigProblem } from "./problems.ts";
+import { type ConfigProblem, formatPath } from "./problems.ts";
 import { HTTP_DEFAULTS } from "./schema/checks.ts";
 import { slugify } from "./semantics.ts";
 import { resolveSettings } from "./settings.ts";
@@ -94,6 +94,7 @@ function buildMonitor(src: ParsedSource, ep: EndpointInput, at: Segs, chain: Lev
   const levels = [...chain, ep] as Level[];
   const mostSpecific = (key: "alert-groups" | "metrics-groups") => [...levels].reverse().find((l) => l[key] !== undefined)?.[key];
   const key: [string, string, string, string] = [eg.id, en.id, epg.id, ep.id];
+  const alertGroups = mostSpecific("alert-groups") ?? ["default"];
   const timeoutSec = scheme !== "tcp" && ep.timeout ? ep.timeout : env.connectionTimeoutSeconds;
   const settings = resolveSettings(
     {
@@ -102,13 +103,13 @@ function buildMonitor(src: ParsedSource, ep: EndpointInput, at: Segs, chain: Lev
       retries: ep.retry ?? 0,
       thresholds: { minMs: ep.threshold?.min, maxMs: ep.threshold?.max },
       labels: { environment_group: eg.id, environment: en.id, endpoint_group: epg.id },
-      alerts: mostSpecific("alert-groups") ?? ["default"],
+      alerts: alertGroups,
       paused: !enabled,
     },
     "cupcake",
   );
   const id = key.map(slugify).join("/");
-  const source = { format: "cupcake" as const, file: src.file, cupcakeKey: key, metricsGroups: mostSpecific("metrics-groups") ?? ["default"], cupcakeExpected: expected, enabled };
+  const source = { format: "cupcake" as const, file: src.file, path: formatPath(at), cupcakeKey: key, cupcakeAlertGroups: alertGroups, metricsGroups: mostSpecific("metrics-groups") ?? ["default"], cupcakeExpected: expected, enabled };
   const common = { id, name: ep.id, groupPath: [eg.id, en.id, epg.id], settings, source };
   if (scheme === "tcp") return { ...common, kind: "tcp", check: { type: "tcp", name: ep.id, url: ep.url } };
   const check = {

@@ -3,6 +3,7 @@ import { Kind, type TSchema } from "@sinclair/typebox";
 import { CHECK_SCHEMAS } from "./schema/checks.ts";
 import { NOTIFIERS } from "../notifiers/registry.ts";
 import { DatabaseSettings, Defaults, HeartbeatSettings, MaintenanceSpec, Retention, RouteNode, Thresholds, TlsOptions } from "./schema/common.ts";
+import { DigestSpec } from "./schema/digests.ts";
 import { ShallowGroup, ShallowRoot } from "./schema/root.ts";
 
 type Props = Record<string, TSchema>;
@@ -69,7 +70,8 @@ export function configReference(): string {
     "or its group ids and name joined by `/`. Strings may use `${VAR}` or `${VAR:-default}` from the",
     "environment (`$$` for a literal `$`). Durations are `500ms`, `30s`, `5m`, `1h`, `1d`, combined",
     "(`1m30s`), or a number of seconds. A Cupcake endpoint definitions file (`\"@type\":",
-    "\"endpoint-definitions\"`) is accepted as-is; see `docs/migrating-from-cupcake.md`.",
+    "\"endpoint-definitions\"`) and alert definitions file (`\"@type\": \"alert-definitions\"`) are",
+    "accepted as-is; see `docs/migrating-from-cupcake.md`.",
     "",
     ...section("File", ShallowRoot, "The top level of a file."),
     ...section("defaults", Defaults, "Inherited settings: allowed in `defaults`, on every group and on every monitor."),
@@ -80,6 +82,7 @@ export function configReference(): string {
   out.push(...section("database", DatabaseSettings), ...section("retention", Retention));
   out.push(...section("heartbeats", HeartbeatSettings), ...section("route", RouteNode as unknown as TSchema, "A node of the `routes` tree."));
   out.push(...section("maintenance", MaintenanceSpec, "An item of the `maintenance` list: one-off (`start`, `end`) or recurring (`cron`, `duration`, `timezone`)."));
+  out.push(...section("digest", DigestSpec));
   for (const [kind, n] of Object.entries(NOTIFIERS)) out.push(...section(`Channel type \`${kind}\``, n.schema, `A channel \`{ name, type: ${kind}, … }\` with these settings (secrets are never logged or returned).`));
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
 }

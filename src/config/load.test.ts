@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { resolveAlerting } from "../alerting/config.ts";
+import { digestChannelProblems } from "../alerting/digests.ts";
 import { NOTIFIERS } from "../notifiers/registry.ts";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
@@ -161,9 +162,10 @@ describe("native configuration", () => {
       const r = loadText("README.md", yaml, { env: { API_TOKEN: "t", PD_ROUTING_KEY: "k".repeat(32), SLACK_WEBHOOK_URL: "https://hooks.slack.invalid/services/T/B/X" } });
       assert.deepEqual(r.problems, [], yaml);
       assert.deepEqual(resolveAlerting(r.config, NOTIFIERS).problems, [], "channels and routes are valid");
+      assert.deepEqual(digestChannelProblems(r.config, new Set((r.config.channels ?? []).map((c) => c.name))), [], "digests name channels that exist");
       kinds.push(r.config.monitors.map((m) => m.kind));
     }
-    assert.deepEqual(kinds, [["heartbeat", "heartbeat", "heartbeat"], ["http", "tcp", "tls", "dns"], []]);
+    assert.deepEqual(kinds, [["heartbeat", "heartbeat", "heartbeat"], ["http", "tcp", "tls", "dns"], [], []], "the last two are maintenance windows and a digest");
   });
 
   test("an interval under 1s is refused", () => {
@@ -189,7 +191,8 @@ describe("Cupcake endpoint definitions", () => {
     assert.equal(web.settings.retryMode, "cupcake");
     assert.equal(web.settings.timeoutMs, 30_000);
     assert.deepEqual(web.settings.thresholds, { minMs: 0, maxMs: 200 });
-    assert.deepEqual(web.settings.alerts, ["default"]);
+    assert.deepEqual(web.source.cupcakeAlertGroups, ["default"]);
+    assert.deepEqual(web.settings.alerts, [], "no alert definitions and no channel named default: routes decide");
     assert.deepEqual(web.groupPath, ["customer ABC", "production", "external"]);
     const redis = byId(r.config.monitors, "customer-abc/production/internal/redis");
     assert.equal(redis.kind, "tcp");

@@ -1,7 +1,8 @@
-/** Reads configuration files (native YAML/JSON or Cupcake's endpoint definitions) into one model. */
+/** Reads configuration files (native YAML/JSON, Cupcake's endpoint and alert definitions) into one model. */
 import { readFile } from "node:fs/promises";
 import { errorMessage } from "../lib/errors.ts";
 import { isCupcakeEndpoints, loadCupcake } from "./cupcake.ts";
+import { isCupcakeAlerts, loadCupcakeAlerts, resolveCupcakeAlertGroups } from "./cupcake-alerts.ts";
 import { type CupcakeEnv, parseCupcakeEnv } from "./cupcake-env.ts";
 import { interpolate } from "./interpolate.ts";
 import { heartbeatSlug, heartbeatUuid } from "../heartbeats/policy.ts";
@@ -33,7 +34,7 @@ export function loadText(file: string, text: string, opts: LoadOptions, cupcakeE
   const problems: ConfigProblem[] = [];
   const value = interpolate(src, src.value, opts.env, problems);
   const cupcake = cupcakeEnv ?? parseCupcakeEnv(opts.env).value;
-  const loaded = isCupcakeEndpoints(value) ? loadCupcake(src, value, cupcake) : loadNative(src, value);
+  const loaded = isCupcakeEndpoints(value) ? loadCupcake(src, value, cupcake) : isCupcakeAlerts(value) ? loadCupcakeAlerts(src, value, opts.env) : loadNative(src, value);
   // One problem per place: an unset variable makes its value invalid too, and that is the same mistake.
   const seen = new Set(problems.map((p) => p.path));
   return { config: loaded.config, problems: [...problems, ...loaded.problems.filter((p) => !seen.has(p.path))] };
@@ -59,10 +60,13 @@ function heartbeatClash(m: Monitor, seen: Map<string, string>): string | undefin
 /** Loads and merges several files; monitor ids must be unique across them. */
 export async function loadFiles(files: readonly string[], opts: LoadOptions): Promise<LoadResult> {
   const env = parseCupcakeEnv(opts.env);
-  const merged: LoadResult = { config: { monitors: [], groups: [], files: [...files] }, problems: [...env.problems] };
+  // Cupcake's ALERT_DEFINITIONS_FILE is read like a file given on the command line.
+  const alertsFile = env.value.alertDefinitionsFile;
+  const all = alertsFile !== undefined && !files.includes(alertsFile) ? [...files, alertsFile] : [...files];
+  const merged: LoadResult = { config: { monitors: [], groups: [], files: all }, problems: [...env.problems] };
   const owner = new Map<string, string>();
   const pingIds = new Map<string, string>();
-  for (const file of files) {
+  for (const file of all) {
     let text: string;
     try {
       text = parseS3Url(file) ? await readS3Text(file, opts.env) : await readFile(file, "utf8");
@@ -107,8 +111,17 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
     if (one.config.heartbeats && merged.config.heartbeats) {
       merged.problems.push({ severity: "error", file, path: "heartbeats", message: `heartbeats is also set in ${merged.config.heartbeats.file}; set it in one file` });
     } else if (one.config.heartbeats) merged.config.heartbeats = one.config.heartbeats;
+    for (const d of one.config.digests ?? []) {
+      const other = (merged.config.digests ?? []).find((x) => x.name === d.name);
+      if (other) merged.problems.push({ severity: "error", file, path: `${d.path}.name`, message: `digest "${d.name}" is also defined in ${other.file}` });
+      else merged.config.digests = [...(merged.config.digests ?? []), d];
+    }
+    if (one.config.cupcakeAlerts && merged.config.cupcakeAlerts) {
+      merged.problems.push({ severity: "error", file, path: "", message: `Cupcake's alert definitions are also given in ${merged.config.cupcakeAlerts.file}; give one file` });
+    } else if (one.config.cupcakeAlerts) merged.config.cupcakeAlerts = one.config.cupcakeAlerts;
   }
   merged.problems.push(...dependencyProblems(merged.config.monitors));
+  merged.problems.push(...resolveCupcakeAlertGroups(merged.config));
   return merged;
 }
 

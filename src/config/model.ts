@@ -56,6 +56,8 @@ export interface MonitorSource {
   cupcakeExpected?: string;
   /** Whether Cupcake's enabled flag was on (a disabled endpoint group is neither run nor counted). */
   enabled?: boolean;
+  /** Cupcake's alert group ids for this endpoint (the most specific `alert-groups`, default `default`). */
+  cupcakeAlertGroups?: string[];
 }
 
 /** A monitor of one kind, ready to run. */
@@ -152,6 +154,34 @@ export interface RouteConfig {
   routes?: RouteConfig[];
 }
 
+/** A digest as configured, checked (matchers as written). */
+export interface DigestConfig {
+  /** Name. */
+  name: string;
+  /** Channels it goes to. */
+  channels: string[];
+  /** Cron expression of when it is sent. */
+  cron: string;
+  /** IANA time zone of the cron expression and of the times in the text. */
+  timezone: string;
+  /** Matchers a monitor's labels must all meet to be included. */
+  matchers: string[];
+  /** Monitors listed by uptime, lowest first. */
+  worst: number;
+  /** File it came from. */
+  file: string;
+  /** Path in the file (`digests[0]`). */
+  path: string;
+}
+
+/** Cupcake's alert groups, from its alert definitions file (compat §1.6). */
+export interface CupcakeAlertsConfig {
+  /** Group id → the channels of its alerts (`cupcake-<alert id>`), in order. */
+  groups: Map<string, string[]>;
+  /** The file that defined them. */
+  file: string;
+}
+
 /** A whole loaded configuration. */
 export interface UpbeatConfig {
   /** Store settings, when a file gave them. */
@@ -164,6 +194,10 @@ export interface UpbeatConfig {
   routes?: { root: RouteConfig; file: string };
   /** Maintenance windows, from every file. */
   maintenance?: MaintenanceConfig[];
+  /** Digests sent on a schedule. */
+  digests?: DigestConfig[];
+  /** Cupcake's alert groups, when an alert definitions file was loaded. */
+  cupcakeAlerts?: CupcakeAlertsConfig;
   /** Every monitor, in file order. */
   monitors: Monitor[];
   /** Top-level groups. */

@@ -2,6 +2,7 @@
 import { maintenanceOf } from "./maintenance.ts";
 import { Value } from "@sinclair/typebox/value";
 import { parseDurationMs } from "../lib/duration.ts";
+import { digestsOf } from "./digests.ts";
 import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type RouteConfig, type UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
 import { CHECK_SCHEMAS, type CheckInput, type CheckKind } from "./schema/checks.ts";
@@ -158,5 +159,7 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
   const routes = root.routes && typeof root.routes === "object" ? { root: root.routes as RouteConfig, file: src.file } : undefined;
   const maintenance = maintenanceOf(src, root.maintenance, w.problems);
   const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}), ...(maintenance ? { maintenance } : {}) };
+  const digests = digestsOf(src, root.digests, w.problems);
+  if (digests) config.digests = digests;
   return { config, problems: w.problems };
 }

@@ -32,7 +32,8 @@ function describe(value: unknown): string {
 function messageFor(e: ValueError): string {
   const custom = (e.schema as { errorMessage?: string }).errorMessage;
   const got = `, got ${describe(e.value)}`;
-  if (custom) return `${custom}${got}`;
+  // A missing key is missing, whatever its schema's own message says about a wrong value.
+  if (custom && e.type !== ValueErrorType.ObjectRequiredProperty) return `${custom}${got}`;
   switch (e.type) {
     case ValueErrorType.ObjectRequiredProperty:
       return "is required";

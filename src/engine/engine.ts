@@ -302,6 +302,15 @@ export class Engine {
     else this.scheduler.add(id, r.monitor.settings.intervalMs, () => this.run(id));
   }
 
+  /** Closes a monitor's open incident without a recovery notice (recorded as `removed`), as Cupcake's REMOVE_UNKNOWN_ACTIVES forgets a row. */
+  closeIncident(id: string): boolean {
+    const r = this.monitors.get(id);
+    if (!r?.state.incident) return false;
+    const s = remove(r.state, this.now());
+    this.step(r, s.state, s.effects);
+    return true;
+  }
+
   /** Schedules (or pauses) a monitor after it was added or changed. */
   private place(id: string, at: number): void {
     const r = this.monitors.get(id) as Running;

@@ -295,12 +295,14 @@ export class KyselyStore implements Store {
     return (await q.execute()).map((r) => resultFromRow(id, r));
   }
 
-  async incidents(o: { monitorId?: string; open?: boolean; limit: number; before?: number }): Promise<StoredIncident[]> {
+  async incidents(o: { monitorId?: string; open?: boolean; limit: number; before?: number; since?: number }): Promise<StoredIncident[]> {
     let q = this.db.selectFrom("incidents as i").innerJoin("monitors as m", "m.seq", "i.monitor_seq").select(["m.id", "i.number", "i.opened_at", "i.cause", "i.resolved_at", "i.duration_sec", "i.resolution"]).orderBy("i.opened_at", "desc").orderBy("i.number", "desc").limit(o.limit);
     if (o.monitorId !== undefined) q = q.where("m.id", "=", o.monitorId);
     if (o.open === true) q = q.where("i.resolved_at", "is", null);
     if (o.open === false) q = q.where("i.resolved_at", "is not", null);
     if (o.before !== undefined) q = q.where("i.opened_at", "<", o.before);
+    const since = o.since;
+    if (since !== undefined) q = q.where((eb) => eb.or([eb("i.opened_at", ">=", since), eb("i.resolved_at", ">=", since), eb("i.resolved_at", "is", null)]));
     return (await q.execute()).map((r) => ({ monitorId: r.id, ...incidentFromRow(r) }));
   }
 

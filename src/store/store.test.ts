@@ -185,6 +185,24 @@ function contract(name: string, make: () => Promise<TestStore>, skip: () => Prom
       assert.equal(await s.rollup("minute", seq, bucketStart("minute", T0 - 3 * DAY)), undefined);
     });
 
+    it("lists the incidents open at some point since a time: opened or resolved since, or still open", async () => {
+      const ids = await s.syncMonitors([mon("since-a"), mon("since-b")], T0);
+      const [a, b] = [ids.get("since-a") as number, ids.get("since-b") as number];
+      const closed = (number: number, openedAt: number, resolvedAt: number) => ({ number, openedAt, cause: "HTTP 503", resolvedAt, durationSec: (resolvedAt - openedAt) / 1000, resolution: "recovered" as const });
+      await s.commit(
+        batch({
+          incidents: [
+            { seq: a, incident: closed(1, T0 - 3 * DAY, T0 - 2 * DAY) },
+            { seq: a, incident: closed(2, T0 - 2 * DAY, T0 - HOUR) },
+            { seq: a, incident: closed(3, T0 - 30 * 60_000, T0 - 20 * 60_000) },
+            { seq: b, incident: { number: 1, openedAt: T0 - 5 * DAY, cause: "timeout" } },
+          ],
+        }),
+      );
+      const since = await s.incidents({ since: T0 - DAY, limit: 10 });
+      assert.deepEqual(since.filter((i) => i.monitorId.startsWith("since-")).map((i) => `${i.monitorId}#${i.number}`), ["since-a#3", "since-a#2", "since-b#1"]);
+    });
+
     it("keeps Cupcake's active table with its own columns", async () => {
       const key: [string, string, string, string] = ["customer", "ABC", "production", "web"];
       await s.commit(batch({ activeInserts: [{ key, timestamp: 1704164645, message: "M", url: "http://127.0.0.1:1/ok" }] }));

@@ -336,8 +336,8 @@ export interface Store {
   getMonitor(id: string): Promise<MonitorView | undefined>;
   /** Results of a monitor, newest first, before `before` (epoch ms). */
   results(id: string, o: { limit: number; before?: number; after?: number }): Promise<StoredResult[]>;
-  /** Incidents, newest first. */
-  incidents(o: { monitorId?: string; open?: boolean; limit: number; before?: number }): Promise<StoredIncident[]>;
+  /** Incidents, newest first; `since`: only those open at or after that time (opened or resolved since, or still open). */
+  incidents(o: { monitorId?: string; open?: boolean; limit: number; before?: number; since?: number }): Promise<StoredIncident[]>;
   /** Uptime and latency for every period, from rollups, in one query (all monitors when `ids` is absent). */
   uptime(now: number, ids?: string[]): Promise<Map<string, Record<UptimePeriod, PeriodStats>>>;
   /** One rollup row, for tests and merges. */
