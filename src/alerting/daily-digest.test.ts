@@ -140,7 +140,7 @@ monitors: [{ name: api, url: "${target.url}/", interval: 60s, alerts: [nowhere] 
     const { engine } = await startEngine(config, db.store, { clock, effects: alerting.handler });
     ref.engine = engine;
     digests.attach(engine);
-    alerting.start();
+    await alerting.start();
     cleanups.push(async () => {
       await digests.stop();
       await engine.stop();

@@ -111,7 +111,7 @@ export async function startCupcakeUnderTest(o: CupcakeOptions & { dir: string })
   const { engine, effects } = await startEngine(config, store, { clock, effects: alerting.handler });
   ref.engine = engine;
   digests.attach(engine);
-  alerting.start();
+  await alerting.start();
   const intervalMs = Number(env.SLEEP_SECONDS) * 1000;
   let current = config;
   const delivered = async () => {
