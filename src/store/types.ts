@@ -334,8 +334,10 @@ export interface Store {
   dueDeliveries(now: number, limit: number): Promise<StoredDelivery[]>;
   /** Records an attempt's outcome: done, dead, or pending again with the next time. */
   markDeliveries(ids: number[], o: { status: StoredDelivery["status"]; at: number; notBefore?: number; error?: string }): Promise<void>;
-  /** Deliveries by status, newest first (the API lists the dead ones). */
-  deliveries(o: { status?: StoredDelivery["status"]; channel?: string; limit: number }): Promise<StoredDelivery[]>;
+  /** Deliveries by status, channel or key, newest first (the API lists the dead ones). */
+  deliveries(o: { status?: StoredDelivery["status"]; channel?: string; key?: string; limit: number }): Promise<StoredDelivery[]>;
+  /** Puts dead deliveries back to pending, due at `at`, with their attempts counted afresh (the last error is kept); returns how many were dead. */
+  requeueDeliveries(keys: string[], at: number): Promise<number>;
   /** Raw results stored (for retention checks and benchmarks). */
   countResults(): Promise<number>;
   /** Closes connections. */
