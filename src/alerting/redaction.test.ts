@@ -1,16 +1,20 @@
-/** Channel secrets never reach the log or the stored delivery error: real Slack and Telegram notifiers, a receiver that echoes the request path, real SQLite. */
+/** Channel secrets never reach the log, the stored delivery error or a config problem: real Slack and Telegram notifiers, a receiver that echoes the request path, real SQLite. */
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { capturedLog, channelsOf, echoingReceiver, openedEffect } from "../../test/helpers/alerting.ts";
+import { configOf } from "../../test/helpers/engine.ts";
+import { formatProblem } from "../config/problems.ts";
+import { NOTIFIERS } from "../notifiers/registry.ts";
 import { sqliteStore } from "../../test/helpers/stores.ts";
 import { waitFor } from "../../test/helpers/wait.ts";
 import { Alerting } from "./alerting.ts";
+import { resolveAlerting } from "./config.ts";
 import { SECRET_MASK } from "./secrets.ts";
 
 const SLACK_TOKEN = "xoxWebhookSecret0123456789";
 const BOT_TOKEN = "987654321:AAFbotSecret_token-Value";
 
-describe("secrets in delivery errors", () => {
+describe("channel secrets in logs, stored errors and config problems", () => {
   const cleanups: Array<() => Promise<void>> = [];
   after(async () => {
     for (const c of cleanups.reverse()) await c();
@@ -49,5 +53,20 @@ channels:
     for (const l of givenUp) assert.ok(l.includes(SECRET_MASK), l);
     const all = lines.join("");
     for (const secret of [SLACK_TOKEN, BOT_TOKEN, "AAFbotSecret"]) assert.ok(!all.includes(secret), `${secret} logged`);
+  });
+
+  test("channel settings refused by their schema are reported without the secret values", () => {
+    const { problems } = resolveAlerting(
+      configOf(`
+channels:
+  - { name: a, type: slack, url: "hooks.slack.com/services/T0TEAM123/B0HOOK456/${SLACK_TOKEN}" }
+  - { name: b, type: telegram, botToken: "AAFbotSecret no colon", chatId: 1 }
+  - { name: c, type: email, host: smtp.example.com, from: a@example.com, to: b@example.com, auth: { user: u, password: 12345678 } }
+`),
+      NOTIFIERS,
+    );
+    const text = problems.map(formatProblem).join("\n");
+    assert.deepEqual(problems.map((p) => p.path), ["channels[0].url", "channels[1].botToken", "channels[2].auth.password"], text);
+    for (const secret of [SLACK_TOKEN, "T0TEAM123", "AAFbotSecret", "12345678"]) assert.ok(!text.includes(secret), `${secret} in ${text}`);
   });
 });
