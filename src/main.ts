@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { checkCommand } from "./cli/check.ts";
 import { type RunOptions, runCommand } from "./cli/run.ts";
 import { importCommand } from "./cli/import.ts";
+import { type NotifyTestOptions, notifyTestCommand } from "./cli/notify.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { UPBEAT_VERSION } from "./lib/version.ts";
 import { validateCommand } from "./cli/validate.ts";
@@ -111,6 +112,22 @@ program
   .action(async (kind: string, file: string, o: { config?: string[]; data: string }) => {
     const config = o.config ?? env.UPBEAT_CONFIG?.split(",").filter(Boolean) ?? [];
     process.exit(await importCommand(kind, file, { config, dataDir: o.data }, { env, out, err }));
+  });
+
+const notify = program.command("notify").description("work with notification channels");
+notify
+  .command("test")
+  .description("send a test message through channels of the configuration and print what happened (exit 0 delivered, 1 a failure, 2 bad input or unknown channel)")
+  .argument("[channels...]", "channel names")
+  .option("-c, --config <file...>", "configuration files (UPBEAT_CONFIG, comma-separated; or Cupcake's ENDPOINT_DEFINITIONS_FILE)")
+  .option("--lovebeat-config <file>", "Lovebeat's TOML config file, for its [alerts.*] channels (UPBEAT_LOVEBEAT_CONFIG)", env.UPBEAT_LOVEBEAT_CONFIG)
+  .option("--lovebeat-config-dir <dir>", "Lovebeat's config directory (UPBEAT_LOVEBEAT_CONFIG_DIR)", env.UPBEAT_LOVEBEAT_CONFIG_DIR)
+  .option("--all", "test every channel")
+  .option("-t, --timeout <duration>", "time allowed per message", "10s")
+  .option("--json", "print JSON")
+  .action(async (channels: string[], o: Omit<NotifyTestOptions, "files"> & { config?: string[] }) => {
+    const files = o.config ?? env.UPBEAT_CONFIG?.split(",").filter(Boolean) ?? (env.ENDPOINT_DEFINITIONS_FILE ? [env.ENDPOINT_DEFINITIONS_FILE] : []);
+    process.exit(await notifyTestCommand(channels, { ...o, files }, { env, out, err, color, signal: shutdownSignal() }));
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -8,6 +8,7 @@ import { errorMessage } from "../lib/errors.ts";
 import type { DeliveryResult, Notification, Notifier } from "../notifiers/types.ts";
 import type { Store, StoredDelivery } from "../store/types.ts";
 import { combine } from "./render.ts";
+import { redactResult } from "./secrets.ts";
 
 /** A configured channel ready to send. */
 export interface Channel {
@@ -77,6 +78,11 @@ export class Deliverer {
   /** Replaces the channels (configuration reload). */
   setChannels(channels: Map<string, Channel>): void {
     this.channels = channels;
+  }
+
+  /** The channels in force (for the API and `notify test`). */
+  currentChannels(): ReadonlyMap<string, Channel> {
+    return this.channels;
   }
 
   /** Starts looking for due deliveries. */
@@ -159,6 +165,8 @@ export class Deliverer {
     } catch (e) {
       r = { ok: false, retryable: true, error: `channel error: ${errorMessage(e)}` };
     }
+    // The error is logged and stored as last_error: the channel's secrets never get that far.
+    r = redactResult(channel, r);
     const at = this.now();
     if (r.ok) {
       this.counters.sent++;

@@ -6,6 +6,7 @@ import { existsSync, type FSWatcher, watch } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
+import { alertingRoutes } from "../api/alerting-routes.ts";
 import { buildApp } from "../api/app.ts";
 import { loadFiles } from "../config/load.ts";
 import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "../config/model.ts";
@@ -130,7 +131,7 @@ function watchFiles(files: string[], onChange: () => void): FSWatcher[] {
 }
 
 /** Reads Lovebeat's config file and directory as Lovebeat does: missing ones are fine. */
-async function lovebeatFiles(o: ServeOptions): Promise<LovebeatConfigFile[]> {
+export async function lovebeatFiles(o: Pick<ServeOptions, "files" | "lovebeatConfig" | "lovebeatConfigDir">): Promise<LovebeatConfigFile[]> {
   const out: LovebeatConfigFile[] = [];
   const read = async (file: string) => out.push({ file, text: await readFile(file, "utf8") });
   for (const f of [...(o.lovebeatConfig ? [o.lovebeatConfig] : []), ...o.files.filter(isLovebeatFile)]) if (existsSync(f)) await read(f);
@@ -141,7 +142,7 @@ async function lovebeatFiles(o: ServeOptions): Promise<LovebeatConfigFile[]> {
 }
 
 /** Lovebeat's TOML files, told apart from native YAML/JSON by their extension. */
-const isLovebeatFile = (f: string): boolean => /\.(toml|cfg)$/i.test(f);
+export const isLovebeatFile = (f: string): boolean => /\.(toml|cfg)$/i.test(f);
 
 /** Runs until `signal` aborts; returns the exit code. */
 export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number> {
@@ -177,6 +178,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const live: { engine?: Engine; alerting?: Alerting; lovebeat?: LovebeatRuntime; ready: boolean; heartbeats: Omit<HeartbeatsConfig, "file"> } = { ready: false, heartbeats: config.heartbeats ?? DEFAULT_HEARTBEATS };
   const now = Date.now;
   const lovebeatApi = { badName: 0 };
+  const alertingLive: { current?: Alerting } = {};
   const app = buildApp({
     store,
     engine: () => live.engine,
@@ -190,6 +192,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
       (scope) => silenceRoutes(scope, { alerting: () => live.alerting, engine: () => live.engine, now }),
     ],
   });
+  void app.register((scope) => alertingRoutes(scope, { channels: () => alertingLive.current?.deliverer.currentChannels(), kick: () => alertingLive.current?.deliverer.kick(), store, log, now }));
   try {
     await app.listen({ host: addr.host, port: addr.port });
   } catch (e) {
@@ -199,6 +202,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   }
   const alertingOf = (a: AlertingConfig): AlertingConfig => ({ ...a, lovebeatPublicUrl: lovebeat.config.general.publicUrl, monitorChannels: (id) => (id.startsWith("lovebeat-alarm/") ? lovebeatAlertChannels(lovebeat.config, live.lovebeat?.hub.alarmAlerts(id.slice("lovebeat-alarm/".length)) ?? []) : undefined) });
   const alerting = new Alerting(store, alertingOf(resolved.alerting), (id) => live.engine?.get(id)?.monitor, log, Date.now, {}, (id) => live.engine?.get(id)?.state);
+  alertingLive.current = alerting;
   const logged = logEffects(log);
   const effects: EffectHandler = async (e) => {
     await logged(e);

@@ -428,11 +428,21 @@ export class KyselyStore implements Store {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async deliveries(o: { status?: StoredDelivery["status"]; channel?: string; limit: number }): Promise<StoredDelivery[]> {
+  async deliveries(o: { status?: StoredDelivery["status"]; channel?: string; key?: string; limit: number }): Promise<StoredDelivery[]> {
     let q = this.db.selectFrom("deliveries").selectAll().orderBy("id", "desc").limit(o.limit);
     if (o.status) q = q.where("status", "=", o.status);
     if (o.channel) q = q.where("channel", "=", o.channel);
+    if (o.key !== undefined) q = q.where("key", "=", o.key);
     return (await q.execute()).map(deliveryFromRow);
+  }
+
+  async requeueDeliveries(keys: string[], at: number): Promise<number> {
+    let n = 0;
+    for (const part of chunks(keys)) {
+      const r = await this.db.updateTable("deliveries").set({ status: "pending", attempts: 0, not_before: at, done_at: null }).where("key", "in", part).where("status", "=", "dead").executeTakeFirst();
+      n += Number(r.numUpdatedRows);
+    }
+    return n;
   }
 
   async countResults(): Promise<number> {

@@ -255,6 +255,22 @@ function contract(name: string, make: () => Promise<TestStore>, skip: () => Prom
       assert.deepEqual(await s.dueDeliveries(T0 + 99_000, 10), []);
     });
 
+    it("finds a delivery by key; puts dead ones back to pending with attempts afresh and the last error kept, nothing else", async () => {
+      const row = (key: string) => ({ key, channel: "ops-mail", groupKey: "g2", payload: { title: key }, notBefore: T0 });
+      await s.enqueueDeliveries([row("c#1:opened:ops-mail"), row("c/d#1:opened:ops-mail")], [], T0);
+      const [c, cd] = [(await s.deliveries({ key: "c#1:opened:ops-mail", limit: 5 }))[0], (await s.deliveries({ key: "c/d#1:opened:ops-mail", limit: 5 }))[0]];
+      assert.ok(c && cd);
+      assert.deepEqual(await s.deliveries({ key: "nope", limit: 5 }), []);
+      await s.markDeliveries([c.id], { status: "dead", at: T0 + 10, error: "HTTP 404" });
+      await s.markDeliveries([cd.id], { status: "done", at: T0 + 10 });
+      assert.equal(await s.requeueDeliveries(["c#1:opened:ops-mail", "c/d#1:opened:ops-mail", "nope"], T0 + 500), 1, "only the dead one is requeued");
+      const [again] = await s.deliveries({ key: "c#1:opened:ops-mail", limit: 1 });
+      assert.deepEqual([again?.status, again?.attempts, again?.notBefore, again?.doneAt, again?.lastError], ["pending", 0, T0 + 500, undefined, "HTTP 404"]);
+      assert.equal((await s.deliveries({ key: "c/d#1:opened:ops-mail", limit: 1 }))[0]?.status, "done", "a sent delivery stays sent");
+      assert.ok((await s.dueDeliveries(T0 + 500, 50)).some((d) => d.key === "c#1:opened:ops-mail"));
+      assert.equal(await s.requeueDeliveries(["c#1:opened:ops-mail"], T0 + 600), 0, "a pending one is not dead");
+    });
+
     it("survives a reopen: migrations are idempotent and data is kept", async () => {
       const before = await s.listMonitors();
       const again = await t.reopen();

@@ -368,8 +368,10 @@ export interface Store {
   silences(now: number): Promise<StoredSilence[]>;
   /** Ends a silence now (it stays listed as ended); false when there is none with that id. */
   expireSilence(id: number, at: number): Promise<boolean>;
-  /** Deliveries by status, newest first (the API lists the dead ones). */
-  deliveries(o: { status?: StoredDelivery["status"]; channel?: string; limit: number }): Promise<StoredDelivery[]>;
+  /** Deliveries by status, channel or key, newest first (the API lists the dead ones). */
+  deliveries(o: { status?: StoredDelivery["status"]; channel?: string; key?: string; limit: number }): Promise<StoredDelivery[]>;
+  /** Puts dead deliveries back to pending, due at `at`, with their attempts counted afresh (the last error is kept); returns how many were dead. */
+  requeueDeliveries(keys: string[], at: number): Promise<number>;
   /** Raw results stored (for retention checks and benchmarks). */
   countResults(): Promise<number>;
   /** Closes connections. */
