@@ -31,7 +31,7 @@ channels:
 `);
     const { log, lines } = capturedLog();
     const alerting = new Alerting(db.store, { channels, routes: { channels: ["ops-slack", "ops-telegram"], groupWaitMs: 0, groupIntervalMs: 0 } }, () => undefined, log, Date.now, { pollMs: 50, timeoutMs: 2000 });
-    alerting.start();
+    await alerting.start();
     cleanups.push(() => alerting.stop());
     await alerting.handler(await openedEffect(db.store, "shop/checkout"));
     const dead = await waitFor("both deliveries dead", async () => {

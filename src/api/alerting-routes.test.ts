@@ -46,7 +46,7 @@ channels:
   - { name: mail, type: email, host: 127.0.0.1, port: 2525, auth: { user: alerts, password: "${SMTP_PASSWORD}" }, from: a@example.com, to: b@example.com }
 `);
     alerting = new Alerting(store, { channels, routes: { channels: ["ops-slack", "ops-telegram"], groupWaitMs: 0, groupIntervalMs: 0 } }, () => undefined, log, Date.now, { pollMs: 50, timeoutMs: 2000 });
-    alerting.start();
+    await alerting.start();
     const deliverer = alerting.deliverer;
     app = buildApp({ store, engine: () => undefined, ready: () => true, log, extraRoutes: [(scope) => alertingRoutes(scope, { channels: () => deliverer.currentChannels(), kick: () => deliverer.kick(), store, log })] });
     await app.ready();
