@@ -1,5 +1,6 @@
 /** Every benchmark scenario, in the order `npm run bench` runs them. A new scenario is one file and one line here. */
 import type { Scenario } from "../lib/types.ts";
+import { alerts } from "./alerts.ts";
 import { detect } from "./detect.ts";
 import { engineCapacity } from "./engine-capacity.ts";
 import { pings } from "./pings.ts";
@@ -8,4 +9,4 @@ import { statsd } from "./statsd.ts";
 import { uptimeQuery } from "./uptime-query.ts";
 
 /** The scenarios by name. */
-export const SCENARIOS: readonly Scenario[] = [probeHttp, engineCapacity, uptimeQuery, statsd, pings, detect];
+export const SCENARIOS: readonly Scenario[] = [probeHttp, engineCapacity, uptimeQuery, statsd, pings, detect, alerts];
