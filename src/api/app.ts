@@ -3,6 +3,8 @@
  * one JSON shape everywhere: `{ code, message, statusCode }`.
  */
 import { type Static, Type } from "@sinclair/typebox";
+import { maskSettings, SECRET_MASK } from "../alerting/secrets.ts";
+import { CHECK_SCHEMAS, type CheckKind } from "../config/schema/checks.ts";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import type { HeartbeatsConfig } from "../config/model.ts";
@@ -82,7 +84,26 @@ function monitorJson(m: MonitorView, uptime: Record<UptimePeriod, PeriodStats> |
     lastResult: m.lastResult ?? null,
     uptime: full ? uptimeOf(uptime) : Object.fromEntries(UPTIME_PERIODS.map((p) => [p, uptime?.[p]?.uptimePct ?? null])),
   };
-  return full ? { ...out, definition: m.definition, createdAt: m.createdAt, updatedAt: m.updatedAt } : out;
+  return full ? { ...out, definition: publicDefinition(m.kind, m.definition), createdAt: m.createdAt, updatedAt: m.updatedAt } : out;
+}
+
+/** A monitor's definition as the API shows it: request header values and a password in the URL masked. */
+function publicDefinition(kind: string, definition: unknown): unknown {
+  const d = definition as { check?: Record<string, unknown> } | null;
+  if (!d?.check || !(kind in CHECK_SCHEMAS)) return definition;
+  const check = maskSettings(CHECK_SCHEMAS[kind as CheckKind], d.check) as Record<string, unknown>;
+  if (typeof check.url === "string") {
+    try {
+      const u = new URL(check.url);
+      if (u.password) {
+        u.password = SECRET_MASK;
+        check.url = u.toString();
+      }
+    } catch {
+      // Not a URL (a resolver or host name): shown as written.
+    }
+  }
+  return { ...d, check };
 }
 
 /** Builds the application (not listening). */

@@ -67,7 +67,7 @@ export const HttpCheck = Type.Object(
     type: Type.Literal("http", { description: "HTTP or HTTPS request (inferred from an http:// or https:// url)." }),
     url: Type.String({ pattern: "^https?://", description: "Target URL (http:// or https://)." }),
     method: Type.Optional(Type.String({ pattern: "^[A-Z]+$", default: HTTP_DEFAULTS.method, description: "Request method." })),
-    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Request headers." })),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Request headers (their values are never returned by the API: they often carry credentials).", secret: true })),
     body: Type.Optional(Type.String({ description: "Request body." })),
     query: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Query arguments added to the URL." })),
     followRedirects: Type.Optional(Type.Boolean({ default: HTTP_DEFAULTS.followRedirects, description: "Follow 3xx redirects." })),
