@@ -68,6 +68,7 @@ export class Alerting {
   private timer: NodeJS.Timeout | undefined;
   private relaxing: Promise<void> | undefined;
   private readonly upkeepMs: number;
+  private readonly toQueue: Array<{ id: number; rows: DeliveryRecord[]; monitorId: string; type: string; resolve: () => void; reject: (e: unknown) => void }> = [];
 
   constructor(
     private readonly store: Store,
@@ -189,7 +190,8 @@ export class Alerting {
   /** When a new member of a group may go: with the group's first member, or a group interval after its last message. */
   private dueTime(k: string, r: RouteMatch, now: number): number {
     const pending = this.groupDue.get(k);
-    if (pending !== undefined && pending > now) return pending;
+    // A group whose message has not gone yet takes new members (with groupWait 0, those of the same moment).
+    if (pending !== undefined && pending >= now) return pending;
     const last = this.lastSent.get(k);
     const at = last !== undefined && now - last < r.groupIntervalMs ? last + r.groupIntervalMs : now + r.groupWaitMs;
     this.groupDue.set(k, at);
@@ -209,9 +211,32 @@ export class Alerting {
   /** The effect handler the engine calls after each commit. */
   readonly handler: EffectHandler = async ({ id, record }) => {
     const rows = await this.plan(record);
-    await this.store.enqueueDeliveries(rows, [id], this.now());
-    this.queued(rows, record.monitorId, record.type);
+    // A plain state change queues nothing: the dispatcher marks its outbox entry done.
+    if (!rows.length) return;
+    await new Promise<void>((resolve, reject) => {
+      this.toQueue.push({ id, rows, monitorId: record.monitorId, type: record.type, resolve, reject });
+      if (this.toQueue.length === 1) setImmediate(() => void this.queueAll());
+    });
   };
+
+  /** Queues what every effect planned since the last turn in one transaction (a burst of 1,000 transitions is one write, not 1,000). */
+  private async queueAll(): Promise<void> {
+    const items = this.toQueue.splice(0);
+    try {
+      await this.store.enqueueDeliveries(
+        items.flatMap((i) => i.rows),
+        items.map((i) => i.id),
+        this.now(),
+      );
+    } catch (e) {
+      for (const i of items) i.reject(e);
+      return;
+    }
+    for (const i of items) {
+      this.queued(i.rows, i.monitorId, i.type);
+      i.resolve();
+    }
+  }
 
   private queued(rows: DeliveryRecord[], monitorId: string, type: string): void {
     const live = rows.filter((r) => !r.initial);

@@ -41,6 +41,8 @@ export interface DeliveryOptions {
   random?: () => number;
   /** Last check before sending. */
   gate?: Gate;
+  /** Messages in flight at once per channel (each to a different group). */
+  perChannel?: number;
 }
 
 /** Counters for metrics. */
@@ -72,7 +74,7 @@ export class Deliverer {
     private readonly now: () => number = Date.now,
     o: DeliveryOptions = {},
   ) {
-    this.o = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 300_000, timeoutMs: 10_000, pollMs: 500, random: Math.random, ...o };
+    this.o = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 300_000, timeoutMs: 10_000, pollMs: 500, random: Math.random, perChannel: 4, ...o };
   }
 
   /** Replaces the channels (configuration reload). */
@@ -142,11 +144,19 @@ export class Deliverer {
     }
   }
 
+  /**
+   * Sends one channel's batches, a few at a time: each batch is a different group (one per group
+   * per scan), so order within a group, and so per monitor, is kept.
+   */
   private async runChannel(name: string, batches: StoredDelivery[][]): Promise<void> {
-    for (const batch of batches) {
-      if (this.stopped) return;
-      await this.sendBatch(name, batch).catch((e: unknown) => this.log.error({ channel: name, err: errorMessage(e) }, "delivery failed unexpectedly"));
-    }
+    let next = 0;
+    const lane = async () => {
+      while (next < batches.length && !this.stopped) {
+        const batch = batches[next++] as StoredDelivery[];
+        await this.sendBatch(name, batch).catch((e: unknown) => this.log.error({ channel: name, err: errorMessage(e) }, "delivery failed unexpectedly"));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.perChannel, batches.length) }, lane));
   }
 
   private async sendBatch(name: string, batch: StoredDelivery[]): Promise<void> {
