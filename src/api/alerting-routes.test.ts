@@ -1,4 +1,5 @@
 /** The alerting routes in process: real notifiers, local receivers, real SQLite, the delivery loop running. */
+import { openAccess } from "./access.ts";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
@@ -48,7 +49,7 @@ channels:
     alerting = new Alerting(store, { channels, routes: { channels: ["ops-slack", "ops-telegram"], groupWaitMs: 0, groupIntervalMs: 0 } }, () => undefined, log, Date.now, { pollMs: 50, timeoutMs: 2000 });
     await alerting.start();
     const deliverer = alerting.deliverer;
-    app = buildApp({ store, engine: () => undefined, ready: () => true, log, extraRoutes: [(scope) => alertingRoutes(scope, { channels: () => deliverer.currentChannels(), kick: () => deliverer.kick(), store, log })] });
+    app = buildApp({ access: openAccess(), store, engine: () => undefined, ready: () => true, log, extraRoutes: [(scope) => alertingRoutes(scope, { channels: () => deliverer.currentChannels(), kick: () => deliverer.kick(), store, log })] });
     await app.ready();
     cleanups.push(() => app.close(), () => alerting.stop(), echo.close, hook.close, db.cleanup);
   });
@@ -154,7 +155,7 @@ channels:
 
   test("while starting (no channels yet) the channel routes answer 503", async () => {
     const db = await sqliteStore();
-    const early = buildApp({ store: db.store, engine: () => undefined, ready: () => false, log: quietLog, extraRoutes: [(scope) => alertingRoutes(scope, { channels: () => undefined, kick: () => {}, store: db.store, log: quietLog })] });
+    const early = buildApp({ access: openAccess(), store: db.store, engine: () => undefined, ready: () => false, log: quietLog, extraRoutes: [(scope) => alertingRoutes(scope, { channels: () => undefined, kick: () => {}, store: db.store, log: quietLog })] });
     try {
       const res = await early.inject({ method: "GET", url: "/api/v1/channels" });
       assert.deepEqual(res.json(), { code: "UPBEAT_NOT_READY", message: "starting or stopping", statusCode: 503 });

@@ -11,6 +11,7 @@ import type { HeartbeatsConfig } from "../config/model.ts";
 import type { Engine } from "../engine/engine.ts";
 import { heartbeatSlug, heartbeatUuid } from "../heartbeats/policy.ts";
 import type { StatsdCounters } from "../heartbeats/statsd-server.ts";
+import { type Access, accessHook } from "./access.ts";
 import { defaultHeartbeatSettings, type PingCounters, pingCounters, pingRoutes } from "./ping-routes.ts";
 import type { MonitorView, PeriodStats, Store, UptimePeriod } from "../store/types.ts";
 import { UPTIME_PERIODS } from "../store/types.ts";
@@ -25,6 +26,8 @@ export interface AppDeps {
   ready: () => boolean;
   /** Logger for request errors. */
   log: Logger;
+  /** Who is calling (see access.ts). */
+  access: Access;
   /** Epoch-ms clock. */
   now?: () => number;
   /** Heartbeat endpoint settings in force (default: built-in). */
@@ -116,6 +119,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
     d.log.error({ err: err.message }, "request failed");
     return sendError(reply, 500, "UPBEAT_INTERNAL", "internal error; see the server log");
   });
+  app.addHook("onRequest", accessHook(d.access));
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, "UPBEAT_NOT_FOUND", `no route ${req.method} ${req.url.split("?")[0]}`));
 
   app.get("/healthz", async () => {

@@ -1,4 +1,5 @@
 /** The check-in endpoints over real HTTP on loopback, with the engine and a SQLite store behind them. */
+import { openAccess } from "./access.ts";
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
@@ -31,7 +32,7 @@ monitors:
     ({ engine } = await startEngine(config, db.store));
     const settings = config.heartbeats;
     assert.ok(settings);
-    const app = buildApp({ store: db.store, engine: () => engine, ready: () => true, log: quietLog, heartbeatSettings: () => settings, pingCounters: counters });
+    const app = buildApp({ access: openAccess(), store: db.store, engine: () => engine, ready: () => true, log: quietLog, heartbeatSettings: () => settings, pingCounters: counters });
     await app.listen({ host: "127.0.0.1", port: 0 });
     const addr = app.server.address();
     base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;

@@ -1,4 +1,5 @@
 /** Silences and maintenance windows over the API: a real engine, alerting and SQLite store behind fastify. */
+import { openAccess } from "./access.ts";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
@@ -35,7 +36,7 @@ monitors:
     alerting = new Alerting(db.store, { channels: new Map(), routes: {} }, () => undefined, quietLog);
     ({ engine } = await startEngine(config, db.store));
     await alerting.start();
-    app = buildApp({ store: db.store, engine: () => engine, ready: () => true, log: quietLog, extraRoutes: [(s) => silenceRoutes(s, { alerting: () => alerting, engine: () => engine, now: Date.now })] });
+    app = buildApp({ access: openAccess(), store: db.store, engine: () => engine, ready: () => true, log: quietLog, extraRoutes: [(s) => silenceRoutes(s, { alerting: () => alerting, engine: () => engine, now: Date.now })] });
     await app.ready();
     cleanup = async () => {
       await app.close();

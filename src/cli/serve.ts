@@ -2,6 +2,7 @@
  * `upbeat serve` (the default command): loads the configuration, opens the store, starts the
  * engine and the HTTP API, reloads on SIGHUP or file change, and stops cleanly on SIGTERM/SIGINT.
  */
+import { openAccess } from "../api/access.ts";
 import { existsSync, type FSWatcher, watch } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -180,6 +181,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const lovebeatApi = { badName: 0 };
   const alertingLive: { current?: Alerting } = {};
   const app = buildApp({
+    access: openAccess(),
     store,
     engine: () => live.engine,
     ready: () => live.ready,

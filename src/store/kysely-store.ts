@@ -39,7 +39,7 @@ export async function migrate(db: Kysely<Database>, dialect: "sqlite" | "postgre
 export class KyselyStore implements Store {
   /** Wraps a migrated database. */
   constructor(
-    private readonly db: Kysely<Database>,
+    readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}

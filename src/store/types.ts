@@ -3,6 +3,8 @@
  * implementation that pass the same contract suite. Writes arrive in batches, one transaction
  * each; reads serve the API, status pages and the engine's start-up.
  */
+import type { Kysely } from "kysely";
+import type { Database } from "./schema.ts";
 import type { Incident, MonitorState, MonitorStatus } from "../core/monitor-state.ts";
 import type { Health } from "../core/types.ts";
 
@@ -314,6 +316,8 @@ export interface MonitorView extends StoredMonitor {
 export interface Store {
   /** Which implementation. */
   readonly dialect: "sqlite" | "postgres";
+  /** The query builder, for the feature modules that keep their own tables (users, status pages, …). */
+  readonly db: Kysely<Database>;
   /** Upserts definitions; file-defined monitors (`FILE_SOURCES`) not listed are marked removed. Returns id → seq for all. */
   syncMonitors(monitors: MonitorRecord[], at: number): Promise<Map<string, number>>;
   /** Upserts monitors defined at run time (Lovebeat services, created heartbeats), removing none. Returns their seqs. */

@@ -1,4 +1,5 @@
 /** A Lovebeat-compatible Upbeat for tests: engine, hub, real statsd sockets and the real HTTP API on loopback; a fake clock. */
+import { openAccess } from "../../src/api/access.ts";
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
 import { Alerting } from "../../src/alerting/alerting.ts";
@@ -66,7 +67,7 @@ export async function startLovebeatUnderTest(o: { toml?: string; configured?: bo
   const lovebeat = await startLovebeat({ engine, config: config.config, configured: o.configured ?? false, statsd: { host: "127.0.0.1", port: 0 }, log: quietLog, now: clock.now });
   ref.lovebeat = lovebeat;
   const apiCounters = { badName: 0 };
-  const app = buildApp({ store: db.store, engine: () => engine, ready: () => true, log: quietLog, now: clock.now, counters: () => ({ lovebeatApi: apiCounters }), extraRoutes: [(s) => lovebeatRoutes(s, { hub: () => lovebeat.hub, engine: () => engine, version: "0.1.0", now: clock.now, counters: apiCounters })] });
+  const app = buildApp({ access: openAccess(), store: db.store, engine: () => engine, ready: () => true, log: quietLog, now: clock.now, counters: () => ({ lovebeatApi: apiCounters }), extraRoutes: [(s) => lovebeatRoutes(s, { hub: () => lovebeat.hub, engine: () => engine, version: "0.1.0", now: clock.now, counters: apiCounters })] });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const addr = app.server.address();
   const counters = lovebeat.statsd?.counters;
