@@ -98,6 +98,7 @@ export class Engine {
   private readonly creating = new Map<string, Promise<void>>();
   private storedStates = new Map<string, MonitorState>();
   private readonly statusListeners: Array<(id: string, from: MonitorStatus, to: MonitorStatus, at: number) => void> = [];
+  private readonly observationListeners: Array<(o: Observation, m: Monitor, status: MonitorStatus) => void> = [];
   /** Heartbeat monitors: check-ins, deadlines, memories. */
   readonly heartbeats: HeartbeatDesk;
   /** Checks completed. */
@@ -279,6 +280,11 @@ export class Engine {
     this.statusListeners.push(fn);
   }
 
+  /** Calls `fn` synchronously after every observation is taken (metrics, live updates); `status` is the monitor's status after it. */
+  onObservation(fn: (o: Observation, m: Monitor, status: MonitorStatus) => void): void {
+    this.observationListeners.push(fn);
+  }
+
   /** Ids of the running monitors from one source (`lovebeat`, `ping`, `native`, …). */
   ids(source: string): string[] {
     return [...this.monitors.values()].filter((r) => r.monitor.source.format === source).map((r) => r.monitor.id);
@@ -384,6 +390,7 @@ export class Engine {
       this.writer.add({ results: [resultRecord(r.seq, o)] });
       this.step(r, state, effects, o);
     }
+    for (const l of this.observationListeners) l(o, r.monitor, state.status);
     // Maintenance time is left out of uptime: neither a check nor a failure is counted.
     if (inMaintenance) return;
     const down = state.status === "down" && prevAt !== undefined ? Math.min(o.at - prevAt, 2 * r.monitor.settings.intervalMs) : 0;
