@@ -5,8 +5,9 @@ import { detect } from "./detect.ts";
 import { engineCapacity } from "./engine-capacity.ts";
 import { pings } from "./pings.ts";
 import { probeHttp } from "./probe-http.ts";
+import { probeTcp } from "./probe-tcp.ts";
 import { statsd } from "./statsd.ts";
 import { uptimeQuery } from "./uptime-query.ts";
 
 /** The scenarios by name. */
-export const SCENARIOS: readonly Scenario[] = [probeHttp, engineCapacity, uptimeQuery, statsd, pings, detect, alerts];
+export const SCENARIOS: readonly Scenario[] = [probeHttp, probeTcp, engineCapacity, uptimeQuery, statsd, pings, detect, alerts];
