@@ -1,6 +1,7 @@
 /** Every benchmark scenario, in the order `npm run bench` runs them. A new scenario is one file and one line here. */
 import type { Scenario } from "../lib/types.ts";
 import { alerts } from "./alerts.ts";
+import { capacity, capacityPg } from "./capacity.ts";
 import { detect } from "./detect.ts";
 import { engineCapacity } from "./engine-capacity.ts";
 import { pings } from "./pings.ts";
@@ -10,4 +11,4 @@ import { statsd } from "./statsd.ts";
 import { uptimeQuery } from "./uptime-query.ts";
 
 /** The scenarios by name. */
-export const SCENARIOS: readonly Scenario[] = [probeHttp, probeTcp, engineCapacity, uptimeQuery, statsd, pings, detect, alerts];
+export const SCENARIOS: readonly Scenario[] = [probeHttp, probeTcp, capacity, capacityPg, engineCapacity, uptimeQuery, statsd, pings, detect, alerts];
