@@ -4,6 +4,7 @@
  * summarise), `--duration S` or `--minutes M` (measured time of the scenarios that run for a time,
  * such as capacity; else UPBEAT_BENCH_DURATION_S; else each scenario's default), `--monitors N`
  * and `--interval S` (capacity scenarios; else UPBEAT_BENCH_MONITORS, UPBEAT_BENCH_INTERVAL_S),
+ * `--days D` (simulated days of storage; else UPBEAT_BENCH_DAYS),
  * `--smoke` (tiny sizes and short times to prove the scenarios work; implies `--no-record`),
  * `--no-record` (print only; do not append to bench/RESULTS.md), `--help`. At the end it prints
  * the issue's target table: each scenario's measured values against their targets.
@@ -29,6 +30,8 @@ interface Args {
   monitors: number | undefined;
   /** Check interval, seconds; undefined: the scenario's default. */
   intervalS: number | undefined;
+  /** Simulated days; undefined: the scenario's default. */
+  days: number | undefined;
   smoke: boolean;
   record: boolean;
   help: boolean;
@@ -49,6 +52,7 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Args {
     durationS: parsePositive(env.UPBEAT_BENCH_DURATION_S, "UPBEAT_BENCH_DURATION_S", "seconds"),
     monitors: parsePositive(env.UPBEAT_BENCH_MONITORS, "UPBEAT_BENCH_MONITORS", "monitors", true),
     intervalS: parsePositive(env.UPBEAT_BENCH_INTERVAL_S, "UPBEAT_BENCH_INTERVAL_S", "seconds"),
+    days: parsePositive(env.UPBEAT_BENCH_DAYS, "UPBEAT_BENCH_DAYS", "days", true),
     smoke: false,
     record: true,
     help: false,
@@ -61,6 +65,7 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Args {
     else if (arg === "--minutes") a.durationS = 60 * (parsePositive(argv[++i] ?? "", "--minutes", "minutes") ?? 0);
     else if (arg === "--monitors") a.monitors = parsePositive(argv[++i] ?? "", "--monitors", "monitors", true);
     else if (arg === "--interval") a.intervalS = parsePositive(argv[++i] ?? "", "--interval", "seconds");
+    else if (arg === "--days") a.days = parsePositive(argv[++i] ?? "", "--days", "days", true);
     else if (arg === "--smoke") a.smoke = true;
     else if (arg === "--no-record") a.record = false;
     else if (arg === "--help" || arg === "-h") a.help = true;
@@ -81,7 +86,7 @@ function commandLine(argv: readonly string[]): string {
 
 function usage(): string {
   return [
-    "usage: npm run bench [-- [scenario…] [--runs N] [--duration S | --minutes M] [--monitors N] [--interval S] [--profile] [--smoke] [--no-record]]",
+    "usage: npm run bench [-- [scenario…] [--runs N] [--duration S | --minutes M] [--monitors N] [--interval S] [--days D] [--profile] [--smoke] [--no-record]]",
     "",
     "scenarios:",
     ...SCENARIOS.map((s) => `  ${s.name.padEnd(16)} ${s.description}`),
@@ -119,6 +124,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(args.durationS !== undefined ? { durationS: args.durationS } : {}),
       ...(args.monitors !== undefined ? { monitors: args.monitors } : {}),
       ...(args.intervalS !== undefined ? { intervalS: args.intervalS } : {}),
+      ...(args.days !== undefined ? { days: args.days } : {}),
     };
     try {
       reports.push([s.name, await s.run(ctx)]);

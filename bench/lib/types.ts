@@ -12,6 +12,8 @@ export interface ScenarioContext {
   monitors?: number;
   /** Check interval asked for, seconds (`--interval`, UPBEAT_BENCH_INTERVAL_S), for scenarios with monitors on an interval. */
   intervalS?: number;
+  /** Simulated days asked for (`--days`, UPBEAT_BENCH_DAYS), for scenarios that simulate history. */
+  days?: number;
   /** Smoke run (`--smoke`): tiny sizes and short times, to prove a scenario works; figures mean nothing and are not recorded. */
   smoke: boolean;
   /** Scratch directory for profiles and other files (git-ignored). */

@@ -8,7 +8,8 @@ import { pings } from "./pings.ts";
 import { probeHttp } from "./probe-http.ts";
 import { probeTcp } from "./probe-tcp.ts";
 import { statsd } from "./statsd.ts";
+import { storage } from "./storage.ts";
 import { uptimeQuery } from "./uptime-query.ts";
 
 /** The scenarios by name. */
-export const SCENARIOS: readonly Scenario[] = [probeHttp, probeTcp, capacity, capacityPg, engineCapacity, uptimeQuery, statsd, pings, detect, alerts];
+export const SCENARIOS: readonly Scenario[] = [probeHttp, probeTcp, capacity, capacityPg, statsd, pings, detect, storage, engineCapacity, uptimeQuery, alerts];
