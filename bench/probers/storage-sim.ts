@@ -22,6 +22,7 @@ import { DEFAULT_RETENTION, type Store, UPTIME_PERIODS } from "../../src/store/t
 import { boundLifetime, fail, fromParent, toParent } from "../lib/child-side.ts";
 import { countingLog } from "../lib/engine-setup.ts";
 import { quantile } from "../lib/stats.ts";
+import { rng } from "../lib/synthetic-rollups.ts";
 
 /** What the storage child is told (JSON in argv[2]). */
 export interface StorageSimConfig {
@@ -48,18 +49,6 @@ const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 /** Simulated minutes per commit (the engine commits every 200 ms; the rows are the same, fewer transactions). */
 const MINUTES_PER_COMMIT = 10;
-
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function monitorFor(id: string, url: string): Monitor {
   return { id, name: id, kind: "http", check: { type: "http", name: id, url }, groupPath: [], settings: resolveSettings({ timeout: "2s" }), source: { format: "native" } };

@@ -2,6 +2,7 @@
 import type { Scenario } from "../lib/types.ts";
 import { alerts } from "./alerts.ts";
 import { capacity, capacityPg } from "./capacity.ts";
+import { dashboard } from "./dashboard.ts";
 import { detect } from "./detect.ts";
 import { engineCapacity } from "./engine-capacity.ts";
 import { pings } from "./pings.ts";
@@ -12,4 +13,4 @@ import { storage } from "./storage.ts";
 import { uptimeQuery } from "./uptime-query.ts";
 
 /** The scenarios by name. */
-export const SCENARIOS: readonly Scenario[] = [probeHttp, probeTcp, capacity, capacityPg, statsd, pings, detect, storage, engineCapacity, uptimeQuery, alerts];
+export const SCENARIOS: readonly Scenario[] = [probeHttp, probeTcp, capacity, capacityPg, statsd, pings, detect, dashboard, storage, engineCapacity, uptimeQuery, alerts];
