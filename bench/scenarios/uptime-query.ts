@@ -12,12 +12,13 @@ import { fmt, fmtSpread, quantile, spread } from "../lib/stats.ts";
 import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts";
 import type { UptimeRunConfig } from "../probers/uptime-store.ts";
 
-const MONITORS = 10_000;
-const HOUR_ROWS = 24 * 7;
-const DAY_ROWS = 365;
+// Sizes: the full ones by default, small for a smoke run (--smoke), set when the scenario starts.
+let MONITORS = 10_000;
+let HOUR_ROWS = 24 * 7;
+let DAY_ROWS = 365;
 const BATCH_ROWS = 5_000;
 const SINGLES = 200;
-const PAGE_SIZE = 1_000;
+let PAGE_SIZE = 1_000;
 const SEED = 20_261_121;
 const CHILD_CAP_MS = 45 * 60_000;
 const MIB = 2 ** 20;
@@ -109,6 +110,7 @@ function row(r: StoreResult): string {
 }
 
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
+  [MONITORS, HOUR_ROWS, DAY_ROWS, PAGE_SIZE] = ctx.smoke ? [300, 24, 30, 100] : [10_000, 24 * 7, 365, 1_000];
   const results: StoreResult[] = [await sqlite(ctx)];
   const pgResult = await postgres(ctx);
   if (typeof pgResult === "string") ctx.log(`  postgres skipped: ${pgResult}`);
