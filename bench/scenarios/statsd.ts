@@ -15,7 +15,8 @@ import type { Scenario, ScenarioContext, ScenarioReport, TargetCheck } from "../
 import { udpStats } from "../lib/udp-stats.ts";
 import type { StatsdSendConfig } from "../probers/statsd-send.ts";
 
-const SERVICES = 10_000;
+// 10,000 services by default, 1,000 for a smoke run (--smoke), set when the scenario starts.
+let SERVICES = 10_000;
 const LINE_COUNTS = [1, 10] as const;
 /** Asked datagrams/s per step, by lines per datagram. */
 const STEPS: Record<number, number[]> = {
@@ -242,6 +243,7 @@ function targets(samples: Map<string, Sample[]>): TargetCheck[] {
 
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   smokeRun = ctx.smoke;
+  SERVICES = ctx.smoke ? 1_000 : 10_000;
   const stepS = ctx.durationS ?? (ctx.smoke ? SMOKE_STEP_S : DEFAULT_STEP_S);
   stepLog.clear();
   const variants = VARIANTS.map((name) => ({ name, runOnce: () => runOnce(ctx, name, stepS) }));
