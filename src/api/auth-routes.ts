@@ -66,39 +66,42 @@ async function confirmPassword(d: AuthRouteDeps, limiter: UserLimiter, req: Fast
   return false;
 }
 
+/** `POST /api/v1/auth/login`: password, then the TOTP code when the user has one; a session and its cookie. */
+async function login(d: AuthRouteDeps, limiter: UserLimiter, req: FastifyRequest<{ Body: Static<typeof Login> }>, reply: FastifyReply) {
+  const name = req.body.username.trim().toLowerCase();
+  const wait = await limiter.blocked(req, name);
+  if (wait !== undefined) {
+    void reply.header("retry-after", String(wait));
+    throw rateLimitedError("failed logins for this user", wait);
+  }
+  const user = await userByName(d.db, name);
+  // An unknown name verifies against a dummy hash: the answer takes as long as a wrong password.
+  const ok = await verifyPassword(user?.password_hash, req.body.password);
+  if (!user || !ok || user.disabled !== 0) {
+    await limiter.fail(req, name);
+    return sendError(reply, 401, "UPBEAT_LOGIN_FAILED", "wrong user name or password");
+  }
+  if (user.totp_secret !== null) {
+    const code = req.body.totp?.replace(/\s/g, "");
+    if (!code) return sendError(reply, 401, "UPBEAT_TOTP_REQUIRED", "this user has two-factor login: send the current code as totp");
+    const step = acceptTotp(user.totp_secret, code, d.now(), user.totp_last_step);
+    if (step === undefined || !(await useTotpStep(d.db, user.id, step))) {
+      await limiter.fail(req, name);
+      return sendError(reply, 401, "UPBEAT_TOTP_FAILED", "the two-factor code is wrong, expired or already used");
+    }
+  }
+  const now = d.now();
+  await purgeSessions(d.db, now, d.settings.sessionIdleMs);
+  const s = await createSession(d.db, user.id, now, d.settings.sessionMaxMs);
+  void reply.header("set-cookie", sessionCookie(req, d.settings.cookieSecure, s.token, Math.floor(d.settings.sessionMaxMs / 1000)));
+  return { user: me(user), csrfToken: s.csrfToken };
+}
+
 /** Registers the routes (the rate limiter must be registered on the root app). */
 export async function authRoutes(app: FastifyInstance, d: AuthRouteDeps): Promise<void> {
   const limiter = userLimiter(app, d.settings);
 
-  app.post<{ Body: Static<typeof Login> }>("/api/v1/auth/login", { schema: { body: Login }, config: { access: "public", ...loginIpLimit(d.settings) } }, async (req, reply) => {
-    const name = req.body.username.trim().toLowerCase();
-    const wait = await limiter.blocked(req, name);
-    if (wait !== undefined) {
-      void reply.header("retry-after", String(wait));
-      throw rateLimitedError("failed logins for this user", wait);
-    }
-    const user = await userByName(d.db, name);
-    // An unknown name verifies against a dummy hash: the answer takes as long as a wrong password.
-    const ok = await verifyPassword(user?.password_hash, req.body.password);
-    if (!user || !ok || user.disabled !== 0) {
-      await limiter.fail(req, name);
-      return sendError(reply, 401, "UPBEAT_LOGIN_FAILED", "wrong user name or password");
-    }
-    if (user.totp_secret !== null) {
-      const code = req.body.totp?.replace(/\s/g, "");
-      if (!code) return sendError(reply, 401, "UPBEAT_TOTP_REQUIRED", "this user has two-factor login: send the current code as totp");
-      const step = acceptTotp(user.totp_secret, code, d.now(), user.totp_last_step);
-      if (step === undefined || !(await useTotpStep(d.db, user.id, step))) {
-        await limiter.fail(req, name);
-        return sendError(reply, 401, "UPBEAT_TOTP_FAILED", "the two-factor code is wrong, expired or already used");
-      }
-    }
-    const now = d.now();
-    await purgeSessions(d.db, now, d.settings.sessionIdleMs);
-    const s = await createSession(d.db, user.id, now, d.settings.sessionMaxMs);
-    void reply.header("set-cookie", sessionCookie(req, d.settings.cookieSecure, s.token, Math.floor(d.settings.sessionMaxMs / 1000)));
-    return { user: me(user), csrfToken: s.csrfToken };
-  });
+  app.post<{ Body: Static<typeof Login> }>("/api/v1/auth/login", { schema: { body: Login }, config: { access: "public", ...loginIpLimit(d.settings) } }, (req, reply) => login(d, limiter, req, reply));
 
   app.get("/api/v1/auth/me", { config: { access: "viewer" } }, async (req) => {
     const c = d.access.credential(req);

@@ -29,6 +29,9 @@ export interface AuthAccessDeps {
 
 const READS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** Last-seen times are advisory: a write that fails (a busy database) never fails the request. */
+const ignoreTouch = (): void => {};
+
 /** Whether the request came over HTTPS, directly or through a proxy saying so. */
 function overHttps(req: FastifyRequest): boolean {
   if (req.protocol === "https") return true;
@@ -89,7 +92,7 @@ export class AuthAccess implements Access {
     if (bearer?.[1]) {
       const found = await findApiKey(this.d.db, bearer[1], now);
       if (!found) return undefined;
-      await touchApiKey(this.d.db, found.key, now);
+      await touchApiKey(this.d.db, found.key, now).catch(ignoreTouch);
       this.#credentials.set(req, { kind: "apiKey", key: found.key });
       return { kind: "apiKey", userId: found.user.id, name: found.user.name, role: found.user.role as Role, readOnly: found.key.readOnly };
     }
@@ -106,7 +109,7 @@ export class AuthAccess implements Access {
       if (!isPublic) await reply.code(403).send({ code: "UPBEAT_CSRF", message: "a write with the session cookie needs the header X-CSRF-Token (the csrfToken given at login)", statusCode: 403 });
       return undefined;
     }
-    await touchSession(this.d.db, session, now);
+    await touchSession(this.d.db, session, now).catch(ignoreTouch);
     this.#credentials.set(req, { kind: "session", session });
     return { kind: "user", userId: session.user.id, name: session.user.name, role: session.user.role as Role };
   }
