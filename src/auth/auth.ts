@@ -11,7 +11,7 @@ import { type AuthConfig, DEFAULT_AUTH } from "../config/auth.ts";
 import type { Store } from "../store/types.ts";
 import { AuthAccess } from "./access.ts";
 import { bootstrapAuth } from "./bootstrap.ts";
-import { verifyPassword } from "./passwords.ts";
+import { prepareDummyHash } from "./passwords.ts";
 import { registerRateLimits } from "./rate-limits.ts";
 
 /** What `startAuth` needs. */
@@ -48,8 +48,8 @@ export async function startAuth(o: AuthOptions): Promise<Auth> {
   const settings = o.settings ?? DEFAULT_AUTH;
   const db = o.store.db;
   await bootstrapAuth(db, { env: o.env, err: o.err, log: o.log }, now());
-  // The dummy hash unknown names are checked against is made now, not during someone's first login.
-  await verifyPassword(undefined, "");
+  // The dummy hash unknown names are checked against is made now (in the background), not during someone's first login.
+  prepareDummyHash();
   const access = new AuthAccess({ db, now, settings });
   return {
     access,

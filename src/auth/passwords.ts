@@ -17,12 +17,22 @@ export function hashPassword(password: string): Promise<string> {
 
 let dummy: Promise<string> | undefined;
 
+/** The dummy hash, started on first use; `prepareDummyHash` starts it early in the background (no login waits for it). */
+function dummyHash(): Promise<string> {
+  dummy ??= hashPassword("upbeat: no such user");
+  return dummy;
+}
+
+/** Starts making the dummy hash now, without waiting for it. */
+export function prepareDummyHash(): void {
+  dummyHash().catch(() => {});
+}
+
 /**
  * Whether `password` matches `stored`; with no stored hash (an unknown user) a dummy hash is
  * verified instead, so an unknown name and a wrong password take the same time.
  */
 export async function verifyPassword(stored: string | undefined, password: string): Promise<boolean> {
-  dummy ??= hashPassword("upbeat: no such user");
-  const ok = await verify(stored ?? (await dummy), password).catch(() => false);
+  const ok = await verify(stored ?? (await dummyHash()), password).catch(() => false);
   return stored !== undefined && ok;
 }
