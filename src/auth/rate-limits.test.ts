@@ -1,9 +1,9 @@
 /** Rate limits on login (per client address, per user name) and on public pages; nothing else limited. */
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import type { FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import { ADMIN_PASSWORD, type AuthTestApp, authTestApp } from "../../test/helpers/auth.ts";
-import { PUBLIC_RATE_LIMIT } from "./rate-limits.ts";
+import { PUBLIC_RATE_LIMIT, registerRateLimits } from "./rate-limits.ts";
 
 const publicPage = async (app: FastifyInstance) => {
   app.get("/pages/demo", { config: { ...PUBLIC_RATE_LIMIT } }, async () => ({ ok: true }));
@@ -62,6 +62,28 @@ describe("rate limits", () => {
     for (let i = 0; i < 20; i++) {
       assert.equal((await t.app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
       assert.equal((await t.asAdminKey({ method: "GET", url: "/api/v1/auth/me" })).statusCode, 200);
+    }
+  });
+
+  test("a route declared directly after the limiter (before it has loaded) is limited too, once per request", async () => {
+    const app = Fastify();
+    registerRateLimits(app, { publicRequests: 2, publicWindowMs: 60_000, trustProxy: false });
+    app.get("/direct", { config: { ...PUBLIC_RATE_LIMIT } }, async () => "ok");
+    void app.register(async (scope) => {
+      scope.get("/scoped", { config: { ...PUBLIC_RATE_LIMIT } }, async () => "ok");
+    });
+    app.get("/free", async () => "ok");
+    await app.ready();
+    try {
+      for (const url of ["/direct", "/scoped"]) {
+        const codes = [];
+        for (let i = 0; i < 3; i++) codes.push((await app.inject({ url })).statusCode);
+        assert.deepEqual(codes, [200, 200, 429], url);
+      }
+      const first = await app.inject({ url: "/free" });
+      assert.equal(first.headers["x-ratelimit-limit"], undefined);
+    } finally {
+      await app.close();
     }
   });
 });

@@ -4,7 +4,7 @@
  * limited: pings, Lovebeat's API and statsd must never refuse a heartbeat.
  */
 import rateLimit, { normalizeIP } from "@fastify/rate-limit";
-import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import type { AuthConfig } from "../config/auth.ts";
 
 /**
@@ -53,8 +53,10 @@ export function rateLimitedError(what: string, retryAfterSec: number): RateLimit
 }
 
 /**
- * Registers the limiter on the root app. Call it before the routes it must see (it reads their
- * `config.rateLimit` as they are added): `buildApp`'s `setup`.
+ * Registers the limiter on the root app (`buildApp`'s `setup`, before any route). Every route
+ * whose `config.rateLimit` is an object gets that limit, however it was declared: the plugin's
+ * own hook only sees routes declared after it has loaded, so this one takes the limit off each
+ * route as it is added and applies it through the plugin from the first request on.
  */
 export function registerRateLimits(app: FastifyInstance, s: Pick<AuthConfig, "publicRequests" | "publicWindowMs" | "trustProxy">): void {
   void app.register(rateLimit, {
@@ -63,6 +65,18 @@ export function registerRateLimits(app: FastifyInstance, s: Pick<AuthConfig, "pu
     timeWindow: s.publicWindowMs,
     keyGenerator: (req) => clientKey(req, s.trustProxy),
     errorResponseBuilder: (_req, ctx) => rateLimitedError("requests", Math.ceil(ctx.ttl / 1000)),
+  });
+  app.addHook("onRoute", (route) => {
+    const options = route.config?.rateLimit;
+    if (!options || typeof options !== "object") return;
+    // `false` tells the plugin's hook to leave the route alone (it would count each request twice).
+    route.config = { ...route.config, rateLimit: false };
+    let limiter: onRequestAsyncHookHandler | undefined;
+    const hook: onRequestAsyncHookHandler = async function (req, reply) {
+      limiter ??= app.rateLimit(options) as unknown as onRequestAsyncHookHandler;
+      await limiter.call(this, req, reply);
+    };
+    route.onRequest = [...([] as onRequestAsyncHookHandler[]).concat((route.onRequest as onRequestAsyncHookHandler | onRequestAsyncHookHandler[] | undefined) ?? []), hook];
   });
 }
 
