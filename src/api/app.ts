@@ -40,6 +40,8 @@ export interface AppDeps {
   counters?: () => Record<string, unknown>;
   /** More routes on their own scope (Lovebeat's API). */
   extraRoutes?: Array<(app: FastifyInstance) => Promise<void>>;
+  /** Runs first on the new app, before any route: plugins that must see every route (rate limits). */
+  setup?: (app: FastifyInstance) => void;
 }
 
 /** The error shape of every route. */
@@ -113,9 +115,12 @@ function publicDefinition(kind: string, definition: unknown): unknown {
 export function buildApp(d: AppDeps): FastifyInstance {
   const now = d.now ?? Date.now;
   const app = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: true, removeAdditional: false } } });
-  app.setErrorHandler((err: { validation?: unknown; statusCode?: number; message: string }, _req, reply) => {
+  d.setup?.(app);
+  app.setErrorHandler((err: { validation?: unknown; statusCode?: number; code?: unknown; message: string }, _req, reply) => {
     if (err.validation) return sendError(reply, 400, "UPBEAT_BAD_REQUEST", err.message);
-    if (err.statusCode && err.statusCode < 500) return sendError(reply, err.statusCode, "UPBEAT_BAD_REQUEST", err.message);
+    // Upbeat's own errors thrown from hooks (rate limits) keep their code.
+    const code = typeof err.code === "string" && err.code.startsWith("UPBEAT_") ? err.code : "UPBEAT_BAD_REQUEST";
+    if (err.statusCode && err.statusCode < 500) return sendError(reply, err.statusCode, code, err.message);
     d.log.error({ err: err.message }, "request failed");
     return sendError(reply, 500, "UPBEAT_INTERNAL", "internal error; see the server log");
   });

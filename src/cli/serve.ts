@@ -2,12 +2,13 @@
  * `upbeat serve` (the default command): loads the configuration, opens the store, starts the
  * engine and the HTTP API, reloads on SIGHUP or file change, and stops cleanly on SIGTERM/SIGINT.
  */
-import { openAccess } from "../api/access.ts";
 import { existsSync, type FSWatcher, watch } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { alertingRoutes } from "../api/alerting-routes.ts";
+import type { RouteOptions } from "fastify";
+import { startAuth } from "../auth/auth.ts";
 import { buildApp } from "../api/app.ts";
 import { loadFiles } from "../config/load.ts";
 import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "../config/model.ts";
@@ -58,6 +59,8 @@ export interface ServeIo {
   signal: AbortSignal;
   /** Registers the reload handler (SIGHUP). */
   onReload?: (reload: () => void) => void;
+  /** Sees every HTTP route as it is added (tests walk them). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Splits `host:port` (`[::1]:8080` for IPv6); a bare port means 127.0.0.1. */
@@ -180,8 +183,20 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const now = Date.now;
   const lovebeatApi = { badName: 0 };
   const alertingLive: { current?: Alerting } = {};
+  const auth = await startAuth({ store, env: io.env, err: io.err, log, settings: config.auth }).catch((e: unknown) => {
+    io.err(`upbeat: cannot set up users: ${errorMessage(e)}`);
+    return undefined;
+  });
+  if (!auth) {
+    await store.close();
+    return 1;
+  }
   const app = buildApp({
-    access: openAccess(),
+    access: auth.access,
+    setup: (a) => {
+      if (io.onRoute) a.addHook("onRoute", io.onRoute);
+      auth.setup(a);
+    },
     store,
     engine: () => live.engine,
     ready: () => live.ready,
@@ -190,6 +205,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     statsd: () => live.lovebeat?.statsd?.counters,
     counters: () => ({ lovebeatApi }),
     extraRoutes: [
+      auth.routes,
       (scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log }),
       (scope) => silenceRoutes(scope, { alerting: () => live.alerting, engine: () => live.engine, now }),
     ],

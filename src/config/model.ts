@@ -1,6 +1,7 @@
 /** The validated, normalised configuration every part of Upbeat runs from, whatever file it came from. */
 import type { Static } from "@sinclair/typebox";
 import type { CheckInputOf, CheckKind } from "./schema/checks.ts";
+import type { AuthConfig } from "./auth.ts";
 import type { MaintenanceConfig } from "./maintenance.ts";
 import type { Thresholds } from "./schema/common.ts";
 
@@ -188,6 +189,8 @@ export interface UpbeatConfig {
   database?: DatabaseConfig;
   /** Heartbeat endpoint settings, when a file gave them. */
   heartbeats?: HeartbeatsConfig;
+  /** Sessions, cookie and rate limits, when a file gave them. */
+  auth?: AuthConfig;
   /** Notification channels. */
   channels?: ChannelConfig[];
   /** The routing tree, with the file that set it. */

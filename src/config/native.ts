@@ -2,6 +2,7 @@
 import { maintenanceOf } from "./maintenance.ts";
 import { Value } from "@sinclair/typebox/value";
 import { parseDurationMs } from "../lib/duration.ts";
+import { authOf } from "./auth.ts";
 import { digestsOf } from "./digests.ts";
 import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type RouteConfig, type UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
@@ -159,6 +160,8 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
   const routes = root.routes && typeof root.routes === "object" ? { root: root.routes as RouteConfig, file: src.file } : undefined;
   const maintenance = maintenanceOf(src, root.maintenance, w.problems);
   const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}), ...(maintenance ? { maintenance } : {}) };
+  const auth = authOf(src.file, root.auth);
+  if (auth) config.auth = auth;
   const digests = digestsOf(src, root.digests, w.problems);
   if (digests) config.digests = digests;
   return { config, problems: w.problems };

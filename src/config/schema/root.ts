@@ -3,6 +3,7 @@ import { type TSchema, Type } from "@sinclair/typebox";
 import { DnsCheck, HeartbeatCheck, HttpCheck, TcpCheck, TlsCheck } from "./checks.ts";
 import { ChannelSpec, DatabaseSettings, MaintenanceSpec, Defaults, HeartbeatSettings, InheritedSettings, RouteNode } from "./common.ts";
 import { DigestSpec } from "./digests.ts";
+import { AuthSettings } from "./auth.ts";
 
 /** Any monitor: one of the check kinds, chosen by `type` (or by the url's scheme when `type` is absent). */
 export const Monitor = Type.Union([HttpCheck, TcpCheck, DnsCheck, TlsCheck, HeartbeatCheck], { description: "A monitor of one of the check kinds." });
@@ -32,6 +33,7 @@ export function rootFields(monitorItem: TSchema, groupItem: TSchema) {
     defaults: Type.Optional(Defaults),
     database: Type.Optional(DatabaseSettings),
     heartbeats: Type.Optional(HeartbeatSettings),
+    auth: Type.Optional(AuthSettings),
     channels: Type.Optional(Type.Array(ChannelSpec, { description: "Notification channels." })),
     routes: Type.Optional(RouteNode),
     maintenance: Type.Optional(Type.Array(MaintenanceSpec, { description: "Maintenance windows." })),
