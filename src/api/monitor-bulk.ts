@@ -18,7 +18,8 @@ const BulkBody = Type.Object(
     ids: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 10_000, description: "The monitors, by id (give this or `filter`)." })),
     filter: Type.Optional(MonitorFilter),
     labels: Type.Optional(
-      Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$" }), Type.Union([Type.String(), Type.Null()]), { description: "For setLabels: labels to set; null removes one. Other labels stay." }),
+      // Null first: with type coercion on, a null would otherwise become "".
+      Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$" }), Type.Union([Type.Null(), Type.String()]), { additionalProperties: false, description: "For setLabels: labels to set; null removes one. Other labels stay. Names: letters, digits, _ . -" }),
     ),
   },
   { additionalProperties: false },

@@ -6,16 +6,17 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { slugify } from "../config/semantics.ts";
 import { worstStatus } from "../core/monitor-state.ts";
-import { MonitorState } from "./api-schemas.ts";
+import { MONITOR_STATES } from "./api-schemas.ts";
 import type { MonitorRow } from "./monitor-json.ts";
 
-const OneOrMany = <T extends ReturnType<typeof Type.String> | typeof MonitorState>(t: T, description: string) => Type.Union([t, Type.Array(t)], { description });
+const OneOrMany = <T extends ReturnType<typeof Type.String>>(t: T, description: string) => Type.Union([t, Type.Array(t)], { description });
+const STATE_LIST = `(${MONITOR_STATES.join("|")})(,(${MONITOR_STATES.join("|")}))*`;
 
 /** The filters, as query arguments (also the `filter` of bulk requests). */
 export const MonitorFilterFields = {
   group: Type.Optional(Type.String({ description: "Only monitors under this group path: names (or their slugs) separated by `/`, outermost first; a prefix of the path." })),
   label: Type.Optional(OneOrMany(Type.String({ minLength: 1 }), "`key:value` (that value) or `key` (any value); repeat for all of several.")),
-  state: Type.Optional(OneOrMany(MonitorState, "Only monitors in one of these states; repeat or separate by commas.")),
+  state: Type.Optional(OneOrMany(Type.String({ pattern: `^${STATE_LIST}$` }), `Only monitors in one of these states (${MONITOR_STATES.join(", ")}); repeat or separate by commas.`)),
   kind: Type.Optional(OneOrMany(Type.String({ minLength: 1 }), "Only these check kinds (http, tcp, dns, tls, heartbeat).")),
   source: Type.Optional(OneOrMany(Type.String({ minLength: 1 }), "Only monitors from these sources (native, cupcake, cli, lovebeat, ping, api).")),
   q: Type.Optional(Type.String({ description: "Text in the id, name or target (case-insensitive)." })),
