@@ -87,16 +87,22 @@ export async function incidentRoutes(app: FastifyInstance, d: MonitorRoutesDeps)
     return reply.code(201).send({ note: { id: note.id, ...noteEntry(note) } });
   });
 
-  app.post<{ Params: Static<typeof IncidentParams>; Body: Static<typeof AckBody> | undefined }>(
+  app.post<{ Params: Static<typeof IncidentParams>; Body: Static<typeof AckBody> }>(
     "/api/v1/incidents/:id/ack",
-    { schema: { tags: TAGS, summary: "Acknowledge an open incident: its reminders stop", params: IncidentParams, body: Type.Optional(AckBody), response: { 200: Type.Object({ incident: ListedIncident, acknowledged: Nullable(AckSchema) }), ...errors(400, 403, 404, 409) } } },
+    {
+      // A bare POST (no body) is an acknowledgement without a text.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
+      schema: { tags: TAGS, summary: "Acknowledge an open incident: its reminders stop", params: IncidentParams, body: AckBody, response: { 200: Type.Object({ incident: ListedIncident, acknowledged: Nullable(AckSchema) }), ...errors(400, 403, 404, 409) } },
+    },
     async (req, reply) => {
       const i = await find(req.params.id);
       if (!i) return notFound(reply, req.params.id);
       const before = (await acknowledgements(d.store.db, [i])).get(`${i.seq}/${i.number}`);
       if (before) return { incident: listed(i, before), acknowledged: { at: before.at, author: before.author } };
       if (i.resolvedAt !== undefined) return reply.code(409).send({ code: "UPBEAT_INCIDENT_RESOLVED", message: `incident "${req.params.id}" is resolved; there is nothing to acknowledge`, statusCode: 409 });
-      const note = await addIncidentNote(d.store.db, i, { kind: "acknowledged", at: d.now(), author: req.principal?.name ?? "anonymous", text: req.body?.text ?? "" });
+      const note = await addIncidentNote(d.store.db, i, { kind: "acknowledged", at: d.now(), author: req.principal?.name ?? "anonymous", text: req.body.text ?? "" });
       d.engine()?.acknowledge(i.monitorId, i.number);
       return { incident: listed(i, note), acknowledged: { at: note.at, author: note.author } };
     },
