@@ -118,7 +118,8 @@ export function publicDefinition(kind: string, definition: unknown): unknown {
 /** A result with its stored detail spread into named fields. */
 export function resultJson(r: StoredResult & { id?: number }) {
   const { detail, ...rest } = r;
-  const d = (detail ?? {}) as { timings?: unknown; attempts?: Array<{ timings?: unknown }>; assertions?: unknown[]; facts?: { bodyExcerpt?: string } };
+  const d = (detail ?? {}) as { timings?: unknown; attempts?: Array<{ timings?: unknown }>; assertions?: unknown[]; facts?: { bodyExcerpt?: string; url?: unknown } };
+  const facts = d.facts && typeof d.facts.url === "string" ? { ...d.facts, url: maskUrl(d.facts.url) } : d.facts;
   const timings = d.timings ?? d.attempts?.at(-1)?.timings;
   return {
     ...rest,
@@ -126,7 +127,7 @@ export function resultJson(r: StoredResult & { id?: number }) {
     ...(d.attempts ? { attempts: d.attempts } : {}),
     ...(d.assertions ? { assertions: d.assertions } : {}),
     ...(typeof d.facts?.bodyExcerpt === "string" ? { bodyExcerpt: d.facts.bodyExcerpt } : {}),
-    ...(d.facts ? { facts: d.facts } : {}),
+    ...(facts ? { facts } : {}),
   };
 }
 

@@ -72,6 +72,9 @@ describe("monitor routes", () => {
     assert.deepEqual(p.labels, { team: "ops" });
     assert.equal(p.definition.check.url, `${target.url}/v2`);
     assert.equal(rig.engine.get("shop/api")?.monitor.settings.intervalMs, 60_000, "a removed field takes its default again");
+    const typed = await rig.app.inject({ method: "PATCH", url: "/api/v1/monitors/shop%2Fapi", headers: { "content-type": "application/merge-patch+json" }, payload: JSON.stringify({ name: "API v2" }) });
+    assert.equal(typed.statusCode, 200, typed.body);
+    assert.equal(rig.engine.get("shop/api")?.monitor.name, "API v2");
   });
 
   test("pause and resume: probing stops and starts, and a pause holds across a restart", async () => {
@@ -115,6 +118,17 @@ describe("monitor routes", () => {
     const uuid = (monitorOf(r) as unknown as { heartbeat: { uuid: string } }).heartbeat.uuid;
     assert.equal((await rig.call("GET", `/ping/${uuid}`)).statusCode, 200);
     assert.equal(rig.engine.get("jobs/backup")?.state.status, "up");
+  });
+
+  test("a heartbeat created by its first ping can be paused, kept paused across a restart, and deleted", async () => {
+    assert.equal((await rig.call("GET", "/ping/anykey-123/db-dump?create=1")).statusCode, 201);
+    const shown = monitorOf(await rig.call("GET", "/api/v1/monitors/hb/db-dump"));
+    assert.deepEqual([shown.source, shown.readOnly], ["ping", false]);
+    assert.equal(monitorOf(await rig.call("POST", "/api/v1/monitors/hb%2Fdb-dump/pause")).status, "paused");
+    await rig.restart();
+    assert.equal(rig.engine.get("hb/db-dump")?.state.status, "paused");
+    assert.equal((await rig.call("DELETE", "/api/v1/monitors/hb%2Fdb-dump")).statusCode, 204);
+    assert.equal(rig.engine.get("hb/db-dump"), undefined);
   });
 
   test("monitors from files are read-only: marked so, every write refused naming the file, nothing changed", async () => {

@@ -55,6 +55,8 @@ const wildId = (params: unknown): string => (params as Record<string, string>)["
 
 /** Registers the monitor routes. */
 export async function monitorRoutes(app: FastifyInstance, d: MonitorRoutesDeps): Promise<void> {
+  // PATCH bodies may say what they are (RFC 7396); they are JSON all the same.
+  app.addContentTypeParser("application/merge-patch+json", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
   app.get<{ Querystring: Static<typeof ListQuery> }>("/api/v1/monitors", { schema: { tags: TAGS, summary: "Search monitors", querystring: ListQuery, response: { 200: ListReply, ...errors(400) } } }, async (req) => {
     const { sort = "id", order = "asc", limit = 1000, offset = 0, status, ...filter } = req.query;
     const found = search(await monitorRows(d), { ...filter, ...(filter.state === undefined && status !== undefined ? { state: status } : {}) }, sort, order);
