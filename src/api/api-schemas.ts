@@ -141,3 +141,10 @@ export const MonitorDetail = Type.Object({
 
 /** `{ monitor }`. */
 export const MonitorReply = Type.Object({ monitor: MonitorDetail });
+
+/** A period of the uptime statistics. */
+export const Period = Type.Union(UPTIME_PERIODS.map((p) => Type.Literal(p)), { default: "24h" });
+/** A number or null. */
+export const Num = Type.Union([Type.Number(), Type.Null()]);
+/** The totals of a period. */
+export const totals = { checks: Type.Integer(), failures: Type.Integer(), degraded: Type.Integer(), downtimeSec: Type.Number(), uptimePct: Num, latencyAvgMs: Num, latencyMinMs: Num, latencyMaxMs: Num };

@@ -1,20 +1,16 @@
 /**
  * History and overviews: a monitor's results paged by time (`/monitors/{id}/results`, or
  * `/results?monitor=` with the id as a query argument), its uptime and latency of a period with
- * a series for charts (`/monitors/{id}/stats`), its check-ins (`/monitors/{id}/pings`), the
- * heartbeats with their deadlines, the group tree with counts per state, and `/stats` over all.
+ * a series for charts (`/monitors/{id}/stats`), and its check-ins (`/monitors/{id}/pings`).
  */
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import type { MonitorStatus } from "../core/monitor-state.ts";
-import { heartbeatSlug, heartbeatUuid } from "../heartbeats/policy.ts";
 import { type ResultCursor, resultPage } from "../store/result-pages.ts";
-import { UPTIME_PERIODS } from "../store/types.ts";
-import { errors, IdParams, ResultSchema } from "./api-schemas.ts";
+import { errors, IdParams, Num, Period, ResultSchema, totals } from "./api-schemas.ts";
 import { resultJson } from "./monitor-json.ts";
-import { MonitorFilterFields, groupTree, search } from "./monitor-search.ts";
-import { type MonitorRoutesDeps, monitorRows } from "./monitor-views.ts";
-import { monitorStats, overallTotals } from "./stats.ts";
+import type { MonitorRoutesDeps } from "./monitor-views.ts";
+import { overviewRoutes } from "./overview-routes.ts";
+import { monitorStats } from "./stats.ts";
 
 const Time = (description: string) => Type.Optional(Type.String({ description: `${description}: epoch ms or ISO 8601.` }));
 const Health = Type.Union([Type.Literal("up"), Type.Literal("degraded"), Type.Literal("down")]);
@@ -33,10 +29,7 @@ const ResultsQuery = Type.Object(
 const ResultsByQuery = Type.Object({ monitor: Type.String({ minLength: 1, description: "Monitor id." }), ...ResultsQuery.properties }, { additionalProperties: false });
 const ResultsReply = Type.Object({ monitorId: Type.String(), results: Type.Array(ResultSchema), nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `cursor` for the next page; null on the last." }) });
 
-const Period = Type.Union(UPTIME_PERIODS.map((p) => Type.Literal(p)), { default: "24h" });
 const StatsQuery = Type.Object({ period: Type.Optional(Period), bucket: Type.Optional(Type.Union([Type.Literal("minute"), Type.Literal("hour"), Type.Literal("day")], { description: "Series bucket (default: minute for 24h, hour for 7d and 30d, day beyond)." })) }, { additionalProperties: false });
-const Num = Type.Union([Type.Number(), Type.Null()]);
-const totals = { checks: Type.Integer(), failures: Type.Integer(), degraded: Type.Integer(), downtimeSec: Type.Number(), uptimePct: Num, latencyAvgMs: Num, latencyMinMs: Num, latencyMaxMs: Num };
 const pct = { latencyP50Ms: Num, latencyP95Ms: Num, latencyP99Ms: Num };
 const StatsReply = Type.Object({
   monitorId: Type.String(),
@@ -50,8 +43,10 @@ const StatsReply = Type.Object({
 });
 
 const PingsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })), before: Type.Optional(Type.Integer({ minimum: 0, description: "Only pings before this epoch ms (paging)." })) }, { additionalProperties: false });
-const ListFilter = Type.Object({ ...MonitorFilterFields, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })), offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })) }, { additionalProperties: false });
-const GroupNode = Type.Recursive((This) => Type.Object({ name: Type.String(), path: Type.String({ description: "Names from the top, joined by `/` (the `group` filter)." }), total: Type.Integer(), monitors: Type.Integer({ description: "Directly in this group." }), status: Type.String({ description: "The worst state in it." }), states: Type.Record(Type.String(), Type.Integer()), groups: Type.Array(This) }), { $id: "GroupNode" });
+const PingsReply = Type.Object({
+  monitorId: Type.String(),
+  pings: Type.Array(Type.Object({ id: Type.Number(), at: Type.Number(), kind: Type.String({ description: "success, start, fail or log." }), rid: Type.Optional(Type.String()), exitCode: Type.Optional(Type.Integer()), durationMs: Type.Optional(Type.Number()), body: Type.Optional(Type.String()), bodyBytes: Type.Integer(), remote: Type.Optional(Type.String()) })),
+});
 
 function bad(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(400).send({ code: "UPBEAT_BAD_REQUEST", message, statusCode: 400 });
@@ -70,8 +65,14 @@ function decodeCursor(s: string): ResultCursor | undefined {
   return m ? { at: Number(m[1]), id: Number(m[2]) } : undefined;
 }
 
-/** Registers the history and overview routes. */
+/** Registers the history routes (and the overviews of overview-routes.ts). */
 export async function historyRoutes(app: FastifyInstance, d: MonitorRoutesDeps): Promise<void> {
+  await resultRoutes(app, d);
+  await statsRoutes(app, d);
+  await overviewRoutes(app, d);
+}
+
+async function resultRoutes(app: FastifyInstance, d: MonitorRoutesDeps): Promise<void> {
   const results = async (reply: FastifyReply, id: string, q: Static<typeof ResultsQuery>) => {
     const from = parseTime(q.from);
     const to = parseTime(q.to);
@@ -90,6 +91,10 @@ export async function historyRoutes(app: FastifyInstance, d: MonitorRoutesDeps):
     const { monitor, ...q } = req.query;
     return results(reply, monitor, q);
   });
+}
+
+async function statsRoutes(app: FastifyInstance, d: MonitorRoutesDeps): Promise<void> {
+  const tags = ["history"];
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof StatsQuery> }>("/api/v1/monitors/:id/stats", { schema: { tags, summary: "Uptime, downtime and latency of a period, with a series for charts", params: IdParams, querystring: StatsQuery, response: { 200: StatsReply, ...errors(400, 404) } } }, async (req, reply) => {
     const id = req.params.id;
@@ -97,47 +102,9 @@ export async function historyRoutes(app: FastifyInstance, d: MonitorRoutesDeps):
     return { monitorId: id, ...(await monitorStats(d.store, id, req.query.period ?? "24h", d.now(), req.query.bucket)) };
   });
 
-  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof PingsQuery> }>("/api/v1/monitors/:id/pings", { schema: { tags, summary: "A heartbeat's check-ins, newest first", params: IdParams, querystring: PingsQuery, response: { 200: Type.Object({ monitorId: Type.String(), pings: Type.Array(Type.Object({ id: Type.Number(), at: Type.Number(), kind: Type.String(), rid: Type.Optional(Type.String()), exitCode: Type.Optional(Type.Integer()), durationMs: Type.Optional(Type.Number()), body: Type.Optional(Type.String()), bodyBytes: Type.Integer(), remote: Type.Optional(Type.String()) })) }), ...errors(400, 404) } } }, async (req, reply) => {
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof PingsQuery> }>("/api/v1/monitors/:id/pings", { schema: { tags, summary: "A heartbeat's check-ins, newest first", params: IdParams, querystring: PingsQuery, response: { 200: PingsReply, ...errors(400, 404) } } }, async (req, reply) => {
     const id = req.params.id;
     if (!(await d.store.getMonitor(id))) return reply.code(404).send({ code: "UPBEAT_MONITOR_NOT_FOUND", message: `no monitor "${id}"`, statusCode: 404 });
     return { monitorId: id, pings: await d.store.pings(id, { limit: req.query.limit ?? 100, ...(req.query.before !== undefined ? { before: req.query.before } : {}) }) };
-  });
-
-  const Heartbeat = Type.Object({ id: Type.String(), name: Type.String(), group: Type.Array(Type.String()), status: Type.String(), display: Type.Union([Type.String(), Type.Null()], { description: "new, up, late, down, paused or running." }), lastPingAt: Num, deadlineAt: Num, running: Type.Record(Type.String(), Type.Number(), { description: "Runs started and not finished: run id → start time." }), uuid: Type.String(), slug: Type.String(), pingUrl: Type.String({ description: "Path to ping (`/ping/<uuid>`)." }), schedule: Type.Unknown({ description: "period or cron (with timezone), and grace, as written." }), readOnly: Type.Boolean() });
-  app.get<{ Querystring: Static<typeof ListFilter> }>("/api/v1/heartbeats", { schema: { tags, summary: "Heartbeats with their last check-in and deadline", querystring: ListFilter, response: { 200: Type.Object({ total: Type.Integer(), heartbeats: Type.Array(Heartbeat) }), ...errors(400) } } }, async (req) => {
-    const { limit = 1000, offset = 0, ...filter } = req.query;
-    const found = search(await monitorRows(d), { ...filter, kind: "heartbeat" });
-    const e = d.engine();
-    const heartbeats = found.slice(offset, offset + limit).map((r) => {
-      const live = e?.get(r.id);
-      const check = (live?.monitor.kind === "heartbeat" ? live.monitor.check : {}) as { uuid?: string; slug?: string; period?: unknown; cron?: string; timezone?: string; grace?: unknown };
-      const v = e?.heartbeats.view(r.id);
-      const uuid = heartbeatUuid(r.id, check.uuid);
-      const schedule = check.cron !== undefined ? { cron: check.cron, timezone: check.timezone ?? "UTC", grace: check.grace ?? null } : { period: check.period ?? "1d", grace: check.grace ?? null };
-      return { id: r.id, name: r.name, group: r.groupPath, status: r.status, display: v?.display ?? null, lastPingAt: v?.lastPingAt ?? null, deadlineAt: v?.deadlineAt ?? null, running: v?.running ?? {}, uuid, slug: heartbeatSlug(r.id, check.slug), pingUrl: `/ping/${uuid}`, schedule, readOnly: !["api", "ping"].includes(r.source) };
-    });
-    return { total: found.length, heartbeats };
-  });
-
-  app.addSchema(GroupNode);
-  const GroupsQuery = Type.Object(MonitorFilterFields, { additionalProperties: false });
-  app.get<{ Querystring: Static<typeof GroupsQuery> }>("/api/v1/groups", { schema: { tags, summary: "The group tree with counts per state at every level", querystring: GroupsQuery, response: { 200: Type.Object({ total: Type.Integer(), states: Type.Record(Type.String(), Type.Integer()), status: Type.String(), ungrouped: Type.Integer({ description: "Monitors outside any group." }), groups: Type.Array(Type.Ref("GroupNode")) }), ...errors(400) } } }, async (req) => {
-    const root = groupTree(search(await monitorRows(d), req.query));
-    return { total: root.total, states: root.states, status: root.status, ungrouped: root.monitors, groups: root.groups };
-  });
-
-  app.get<{ Querystring: { period?: (typeof UPTIME_PERIODS)[number] } }>("/api/v1/stats", { schema: { tags, summary: "Totals over every monitor: states, open incidents, uptime of a period", querystring: Type.Object({ period: Type.Optional(Period) }, { additionalProperties: false }), response: { 200: Type.Object({ period: Type.String(), monitors: Type.Integer(), states: Type.Record(Type.String(), Type.Integer()), incidents: Type.Object({ open: Type.Integer(), acknowledged: Type.Integer() }), ...totals }), ...errors(400) } } }, async (req) => {
-    const period = req.query.period ?? "24h";
-    const states: Partial<Record<MonitorStatus, number>> = {};
-    let open = 0;
-    let acknowledged = 0;
-    const e = d.engine();
-    for (const r of await monitorRows(d)) {
-      states[r.status] = (states[r.status] ?? 0) + 1;
-      if (r.incident) open++;
-      if (r.incident && e?.entry(r.id)?.acknowledged) acknowledged++;
-    }
-    const total = Object.values(states).reduce((a, b) => a + b, 0);
-    return { period, monitors: total, states, incidents: { open, acknowledged }, ...(await overallTotals(d.store.db, period, d.now())) };
   });
 }

@@ -57,6 +57,14 @@ const wildId = (params: unknown): string => (params as Record<string, string>)["
 export async function monitorRoutes(app: FastifyInstance, d: MonitorRoutesDeps): Promise<void> {
   // PATCH bodies may say what they are (RFC 7396); they are JSON all the same.
   app.addContentTypeParser("application/merge-patch+json", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
+  await readRoutes(app, d);
+  await writeRoutes(app, d);
+  await bulkRoute(app, d);
+}
+
+const one = { tags: TAGS, params: WildIdParams };
+
+async function readRoutes(app: FastifyInstance, d: MonitorRoutesDeps): Promise<void> {
   app.get<{ Querystring: Static<typeof ListQuery> }>("/api/v1/monitors", { schema: { tags: TAGS, summary: "Search monitors", querystring: ListQuery, response: { 200: ListReply, ...errors(400) } } }, async (req) => {
     const { sort = "id", order = "asc", limit = 1000, offset = 0, status, ...filter } = req.query;
     const found = search(await monitorRows(d), { ...filter, ...(filter.state === undefined && status !== undefined ? { state: status } : {}) }, sort, order);
@@ -64,13 +72,15 @@ export async function monitorRoutes(app: FastifyInstance, d: MonitorRoutesDeps):
     return { total: found.length, offset, limit, nextOffset: offset + limit < found.length ? offset + limit : null, monitors };
   });
 
-  const one = { tags: TAGS, params: WildIdParams };
   app.get("/api/v1/monitors/*", { schema: { ...one, summary: "One monitor in full", response: { 200: MonitorReply, ...errors(404) } } }, async (req, reply) => {
     const id = wildId(req.params);
     const monitor = await monitorDetail(d, id);
     return monitor ? { monitor } : notFound(reply, id);
   });
 
+}
+
+async function writeRoutes(app: FastifyInstance, d: MonitorRoutesDeps): Promise<void> {
   // The body is checked by the configuration loader (for a file's messages and defaults), not by fastify.
   const ownBody = { validatorCompiler: () => () => true };
   const written = async (reply: FastifyReply, id: string, code = 200) => reply.code(code).send({ monitor: await monitorDetail(d, id) });
@@ -125,8 +135,6 @@ export async function monitorRoutes(app: FastifyInstance, d: MonitorRoutesDeps):
       return written(reply, req.params.id);
     });
   }
-
-  await bulkRoute(app, d);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
