@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type ApiRig, type Json, startApi } from "../../test/helpers/api-app.ts";
 import { FakeClock } from "../../test/helpers/fake-clock.ts";
+import { quietLog } from "../../test/helpers/engine.ts";
 import { waitFor } from "../../test/helpers/wait.ts";
+import { buildApp } from "./app.ts";
 
 type Incident = { id: string; monitorId: string; monitorName: string; number: number; open: boolean; acknowledged: { at: number; author: string } | null; timeline?: Array<{ type: string; at: number; author?: string; text?: string }> };
 
@@ -86,7 +88,7 @@ describe("incident routes", () => {
     assert.equal((await rig.call("POST", `/api/v1/incidents/${id}/notes`, { text: "post-mortem: disk full" })).statusCode, 201, "notes are still welcome");
   });
 
-  test("unknown and malformed ids, bad bodies and viewers are refused, and nothing is stored", async () => {
+  test("unknown and malformed ids, bad bodies, anonymous callers and viewers are refused, and nothing is stored", async () => {
     const id = await idOf("job");
     const before = ((await rig.call("GET", `/api/v1/incidents/${id}`)).json() as { incident: Incident }).incident.timeline;
     assert.equal((await rig.call("GET", "/api/v1/incidents/999-1")).statusCode, 404);
@@ -98,6 +100,11 @@ describe("incident routes", () => {
       assert.equal(r.statusCode, 400, JSON.stringify(body));
       assert.match((r.json() as { message: string }).message, /body/);
     }
+    const anonymous = buildApp({ access: { resolve: async () => undefined }, store: rig.store, engine: () => rig.engine, ready: () => true, log: quietLog });
+    for (const url of [`/api/v1/incidents/${id}/notes`, `/api/v1/incidents/${id}/ack`, `/api/v1/incidents/${id}`]) {
+      assert.equal((await anonymous.inject({ method: url.endsWith(id) ? "GET" : "POST", url, payload: { text: "x" } })).statusCode, 401, url);
+    }
+    await anonymous.close();
     const viewer = rig.as("viewer");
     assert.equal((await viewer.inject({ method: "GET", url: `/api/v1/incidents/${id}` })).statusCode, 200);
     assert.equal((await viewer.inject({ method: "POST", url: `/api/v1/incidents/${id}/notes`, payload: { text: "x" } })).statusCode, 403);

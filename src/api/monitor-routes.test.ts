@@ -210,7 +210,7 @@ describe("monitor routes", () => {
     assert.match(String(hint.message), /encode its id as one segment: shop%2Feu%2Fcheckout\/results/);
   });
 
-  test("a viewer reads but cannot write (403); without credentials, 401; nothing changes", async () => {
+  test("a viewer or a read-only key reads but cannot write (403); without credentials, 401; nothing changes", async () => {
     const viewer = rig.as("viewer");
     assert.equal((await viewer.inject({ method: "GET", url: "/api/v1/monitors" })).statusCode, 200);
     await rig.call("POST", "/api/v1/monitors", { id: "v1", name: "v1", url: "http://127.0.0.1:9/", paused: true });
@@ -223,15 +223,19 @@ describe("monitor routes", () => {
       { method: "POST", url: "/api/v1/monitors/bulk", payload: { action: "delete", ids: ["v1"] } },
     ] as const;
     const anonymous = buildApp({ access: { resolve: async () => undefined }, store: rig.store, engine: () => rig.engine, ready: () => true, log: quietLog });
+    const readOnlyKey = buildApp({ access: { resolve: async () => ({ kind: "apiKey", userId: "u1", name: "ci", role: "admin", readOnly: true }) }, store: rig.store, engine: () => rig.engine, ready: () => true, log: quietLog });
     try {
       for (const w of writes) {
         const r = await viewer.inject(w);
         assert.equal(r.statusCode, 403, `${w.method} ${w.url}`);
         assert.equal((r.json() as Json).code, "UPBEAT_FORBIDDEN");
         assert.equal((await anonymous.inject(w)).statusCode, 401, `${w.method} ${w.url} anonymous`);
+        assert.equal(((await readOnlyKey.inject(w)).json() as Json).code, "UPBEAT_READ_ONLY_KEY", `${w.method} ${w.url} read-only key`);
       }
+      assert.equal((await readOnlyKey.inject({ method: "GET", url: "/api/v1/monitors/v1" })).statusCode, 200);
     } finally {
       await anonymous.close();
+      await readOnlyKey.close();
     }
     assert.equal(rig.engine.get("v2"), undefined);
     assert.deepEqual([rig.engine.get("v1")?.monitor.name, rig.engine.get("v1")?.state.status], ["v1", "paused"]);
