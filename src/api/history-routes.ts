@@ -27,7 +27,7 @@ const ResultsQuery = Type.Object(
   { additionalProperties: false },
 );
 const ResultsByQuery = Type.Object({ monitor: Type.String({ minLength: 1, description: "Monitor id." }), ...ResultsQuery.properties }, { additionalProperties: false });
-const ResultsReply = Type.Object({ monitorId: Type.String(), results: Type.Array(ResultSchema), nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `cursor` for the next page; null on the last." }) });
+const ResultsReply = Type.Object({ monitorId: Type.String(), results: Type.Array(ResultSchema), nextCursor: Type.Unsafe<string | null>({ type: ["string", "null"], description: "Pass as `cursor` for the next page; null on the last." }) });
 
 const StatsQuery = Type.Object({ period: Type.Optional(Period), bucket: Type.Optional(Type.Union([Type.Literal("minute"), Type.Literal("hour"), Type.Literal("day")], { description: "Series bucket (default: minute for 24h, hour for 7d and 30d, day beyond)." })) }, { additionalProperties: false });
 const pct = { latencyP50Ms: Num, latencyP95Ms: Num, latencyP99Ms: Num };

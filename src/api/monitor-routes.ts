@@ -36,7 +36,7 @@ const ListReply = Type.Object({
   total: Type.Integer({ description: "Monitors matching, all pages." }),
   offset: Type.Integer(),
   limit: Type.Integer(),
-  nextOffset: Type.Union([Type.Integer(), Type.Null()], { description: "Offset of the next page; null on the last." }),
+  nextOffset: Type.Unsafe<number | null>({ type: ["integer", "null"], description: "Offset of the next page; null on the last." }),
   monitors: Type.Array(MonitorSummary),
 });
 

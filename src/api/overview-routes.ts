@@ -21,7 +21,7 @@ const Heartbeat = Type.Object({
   name: Type.String(),
   group: Type.Array(Type.String()),
   status: Type.String(),
-  display: Type.Union([Type.String(), Type.Null()], { description: "new, up, late, down, paused or running." }),
+  display: Type.Unsafe<string | null>({ type: ["string", "null"], description: "new, up, late, down, paused or running." }),
   lastPingAt: Num,
   deadlineAt: Num,
   running: Type.Record(Type.String(), Type.Number(), { description: "Runs started and not finished: run id → start time." }),
