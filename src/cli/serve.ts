@@ -204,6 +204,10 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     heartbeatSettings: () => live.heartbeats,
     statsd: () => live.lovebeat?.statsd?.counters,
     counters: () => ({ lovebeatApi }),
+    channels: () => {
+      const c = alertingLive.current?.deliverer.currentChannels();
+      return c ? new Set(c.keys()) : undefined;
+    },
     extraRoutes: [
       auth.routes,
       (scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log }),

@@ -44,7 +44,7 @@ export interface MonitorSettings {
 /** Where a monitor was defined. */
 export interface MonitorSource {
   /** The file format it came from. */
-  format: "native" | "cupcake" | "cli" | "ping" | "lovebeat";
+  format: "native" | "cupcake" | "cli" | "ping" | "lovebeat" | "api";
   /** File path, when it came from a file. */
   file?: string;
   /** Location inside the file, as a path (`groups[0].monitors[1]`). */

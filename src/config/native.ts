@@ -88,6 +88,18 @@ function loadMonitor(w: Walk, raw: unknown, at: Segs, inherited: SettingsLayer, 
   return id;
 }
 
+/**
+ * Loads one monitor entry exactly as a file's entry in `groupPath` would be (schema, defaults,
+ * meaning checks, id rule, settings resolution): the API's create and update bodies. Problem
+ * paths are relative to the entry.
+ */
+export function loadMonitorEntry(src: ParsedSource, raw: unknown, groupPath: string[]): { monitor?: Monitor; problems: ConfigProblem[] } {
+  const w: Walk = { src, problems: [], monitors: [], ids: new Map() };
+  loadMonitor(w, raw, [], {}, groupPath, groupPath.map(slugify));
+  const monitor = w.problems.length ? undefined : w.monitors[0];
+  return monitor ? { monitor, problems: [] } : { problems: w.problems };
+}
+
 function loadGroup(w: Walk, raw: unknown, at: Segs, inherited: SettingsLayer, groupPath: string[], idPrefix: string[]): GroupNode | undefined {
   w.problems.push(...validateAt(w.src, at, ShallowGroup, raw));
   // Descend even past errors here, so that problems further down are reported in the same run.

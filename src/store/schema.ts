@@ -183,11 +183,23 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+/** `incident_notes`: an incident's timeline entries written by people (notes, acknowledgements). */
+export interface IncidentNotesTable {
+  id: Generated<number>;
+  monitor_seq: number;
+  incident_number: number;
+  at: number;
+  kind: string;
+  author: string;
+  text: string;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
+  incident_notes: IncidentNotesTable;
   deliveries: DeliveriesTable;
   silences: SilencesTable;
   heartbeats: HeartbeatsTable;
@@ -431,7 +443,26 @@ function auth(): Migration {
   };
 }
 
+function incidentNotes(dialect: Dialect): Migration {
+  const pg = dialect === "postgres";
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("incident_notes")
+        .addColumn("id", pg ? "bigserial" : "integer", (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn("monitor_seq", "integer", (c) => c.notNull())
+        .addColumn("incident_number", "integer", (c) => c.notNull())
+        .addColumn("at", "bigint", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("author", "text", (c) => c.notNull())
+        .addColumn("text", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("incident_notes_incident").on("incident_notes").columns(["monitor_seq", "incident_number"]).execute();
+    },
+  };
+}
+
 /** The migrations, in order, for a dialect. */
 export function migrations(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect), "0003-deliveries": deliveries(dialect), "0004-silences": silences(dialect), "0005-auth": auth() }) };
+  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect), "0003-deliveries": deliveries(dialect), "0004-silences": silences(dialect), "0005-auth": auth(), "0006-incident-notes": incidentNotes(dialect) }) };
 }
