@@ -78,6 +78,9 @@ export function monitorEntry(m: Monitor, secrets: boolean): Record<string, unkno
   const check = plain(secrets ? m.check : maskedCheck(m)) as Record<string, unknown>;
   const { id: _id, name: _name, type: _type, ...fields } = check;
   for (const k of SETTING_KEYS) delete fields[k];
+  // The schema's defaults come back on loading: leaving them out keeps the file short.
+  const props = (CHECK_SCHEMAS[m.kind] as { properties?: Record<string, { default?: unknown }> }).properties ?? {};
+  for (const [k, v] of Object.entries(fields)) if (props[k]?.default !== undefined && JSON.stringify(props[k]?.default) === JSON.stringify(v)) delete fields[k];
   return { id: m.id, name: m.name, type: m.kind, ...fields, ...settingsEntry(m.settings) };
 }
 
