@@ -116,6 +116,10 @@ describe("channels API", () => {
     }
     assert.deepEqual((await listApiObjects(db.store.db, "channel")).map((o) => o.name), ["ops"]);
     assert.equal((await call("GET", "/api/v1/channels/x3")).statusCode, 404);
+    const typo = await call("POST", "/api/v1/channels", { name: "x6", type: "slack", url: `htps://hooks.example.com/services/${TOKEN}/${TOKEN}` });
+    assert.equal(typo.statusCode, 400);
+    assert.match(typo.json<{ message: string }>().message, /^body\.url: /);
+    noSecrets(typo.body);
   });
 
   test("conflicts: an existing name, a name a file defines", async () => {

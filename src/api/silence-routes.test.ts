@@ -36,7 +36,7 @@ monitors:
     alerting = new Alerting(db.store, { channels: new Map(), routes: {} }, () => undefined, quietLog);
     ({ engine } = await startEngine(config, db.store));
     await alerting.start();
-    app = buildApp({ access: openAccess(), store: db.store, engine: () => engine, ready: () => true, log: quietLog, extraRoutes: [(s) => silenceRoutes(s, { alerting: () => alerting, engine: () => engine, now: Date.now })] });
+    app = buildApp({ access: openAccess(), store: db.store, engine: () => engine, ready: () => true, log: quietLog, extraRoutes: [(s) => silenceRoutes(s, { alerting: () => alerting, now: Date.now })] });
     await app.ready();
     cleanup = async () => {
       await app.close();

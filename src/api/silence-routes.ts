@@ -5,7 +5,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Alerting } from "../alerting/alerting.ts";
-import type { Engine } from "../engine/engine.ts";
 import { parseDurationMs } from "../lib/duration.ts";
 import { DURATION_PATTERN } from "../lib/duration.ts";
 import { sendError } from "./app.ts";
@@ -26,8 +25,6 @@ const NewSilence = Type.Object(
 export interface SilenceRouteDeps {
   /** Alerting (holds the silences). */
   alerting: () => Alerting | undefined;
-  /** The engine (knows the maintenance windows). */
-  engine: () => Engine | undefined;
   /** Clock. */
   now: () => number;
 }

@@ -199,7 +199,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     counters: () => ({ lovebeatApi }),
     extraRoutes: [
       (scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log }),
-      (scope) => silenceRoutes(scope, { alerting: () => live.alerting, engine: () => live.engine, now }),
+      (scope) => silenceRoutes(scope, { alerting: () => live.alerting, now }),
     ],
   });
   const objectDeps = { live: () => (live.ready ? objects : undefined), registry: NOTIFIERS };

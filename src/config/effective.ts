@@ -103,13 +103,15 @@ export function mergeConfig(files: UpbeatConfig, stored: readonly ApiObject[], r
   return { config, files, alerting: resolved.alerting, objects, shadowed, problems };
 }
 
+/** Whether a problem path is at or under an object's API path. */
+export function isUnder(path: string, base: string): boolean {
+  return path === base || path.startsWith(`${base}.`) || path.startsWith(`${base}[`);
+}
+
 /** The API object a problem belongs to, if any. */
 export function problemObject(p: ConfigProblem, objects: readonly ApiObject[]): ApiObject | undefined {
   if (p.file !== API_SOURCE) return undefined;
-  return objects.find((o) => {
-    const base = apiPath(o.kind, o.name);
-    return p.path === base || p.path.startsWith(`${base}.`) || p.path.startsWith(`${base}[`);
-  });
+  return objects.find((o) => isUnder(p.path, apiPath(o.kind, o.name)));
 }
 
 /**

@@ -9,7 +9,7 @@ import type { NotifierRegistry } from "../alerting/config.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Store } from "../store/types.ts";
 import { type ApiObject, type ApiObjectKind, deleteApiObject, getApiObject, listApiObjects, putApiObject } from "./api-objects.ts";
-import { API_SOURCE, apiPath, type Effective, mergeConfig, mergeDroppingInvalid, problemObject } from "./effective.ts";
+import { API_SOURCE, apiPath, type Effective, isUnder, mergeConfig, mergeDroppingInvalid } from "./effective.ts";
 import type { ChannelConfig, UpbeatConfig } from "./model.ts";
 import { ApiProblem, bodyPath, specOf } from "./object-specs.ts";
 import { type ConfigProblem, formatProblem } from "./problems.ts";
@@ -137,9 +137,11 @@ export class LiveConfig {
     const e = mergeConfig(this.current.files, objects, this.o.registry, this.o.extraChannels ?? []);
     const before = new Set(this.current.problems.map(key));
     const base = target ? apiPath(target.kind, target.name) : undefined;
-    const fresh = e.problems.filter((p) => p.severity === "error" && (!before.has(key(p)) || (base && problemObject(p, objects)?.name === target?.name)));
+    const own = (p: ConfigProblem) => base !== undefined && p.file === API_SOURCE && isUnder(p.path, base);
+    // A change is refused for what it breaks; problems the configuration already had are not its fault, except its own.
+    const fresh = e.problems.filter((p) => p.severity === "error" && (!before.has(key(p)) || own(p)));
     if (!fresh.length) return e;
-    const text = fresh.slice(0, 10).map((p) => (base && p.file === API_SOURCE && (p.path === base || p.path.startsWith(base)) ? `${bodyPath(p.path.slice(base.length).replace(/^\./, ""))}: ${p.message}` : `${formatProblem(p)}`));
+    const text = fresh.slice(0, 10).map((p) => (own(p) ? `${bodyPath(p.path.slice((base as string).length).replace(/^\./, ""))}: ${p.message}` : formatProblem(p)));
     throw new ApiProblem(400, "UPBEAT_CONFIG_INVALID", text.join("; "));
   }
 

@@ -6,7 +6,7 @@
 import type { TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { NotifierRegistry } from "../alerting/config.ts";
-import { restoreSecrets, SECRET_MASK } from "../alerting/secrets.ts";
+import { redactorFor, restoreSecrets, SECRET_MASK, secretStrings } from "../alerting/secrets.ts";
 import type { ApiObject, ApiObjectKind } from "./api-objects.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
 import { ChannelSpec, MaintenanceSpec, RouteNode } from "./schema/common.ts";
@@ -66,7 +66,14 @@ function channelSpec(body: Record<string, unknown>, previous: ApiObject | undefi
     const why = stored ? "no secret is stored there" : previous ? `the channel's type changed from ${String(previous.spec.type)}, so its secrets are not kept` : "a new channel has no stored secret";
     throw new ApiProblem(400, "UPBEAT_BAD_REQUEST", restored.missing.map((p) => `${bodyPath(p)}: "${SECRET_MASK}" stands for the stored secret, and ${why}; send the value`).join("; "));
   }
-  check(notifier.schema, Value.Default(notifier.schema, Value.Clone(settings)));
+  try {
+    check(notifier.schema, Value.Default(notifier.schema, Value.Clone(settings)));
+  } catch (e) {
+    // Problems quote the value they refuse (cut at 40 characters): a secret is never quoted back.
+    const secrets = secretStrings(notifier.schema, settings);
+    const redact = redactorFor([...secrets, ...secrets.filter((x) => x.length > 40).map((x) => x.slice(0, 40))]);
+    throw e instanceof ApiProblem ? new ApiProblem(e.statusCode, e.code, redact(e.message)) : e;
+  }
   return { name, type, ...settings };
 }
 
