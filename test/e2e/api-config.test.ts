@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { ChildProcess } from "node:child_process";
-import { runCli, startServeReady } from "../helpers/cli.ts";
+import { runCli, startCli } from "../helpers/cli.ts";
 import { closedPort, startHttpServer } from "../helpers/http-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -29,7 +29,20 @@ monitors:
   - { id: web-1, name: web-1, type: heartbeat, period: 1h, labels: { team: web } }
 `;
 
-async function stop(child: ChildProcess): Promise<void> {
+/** Starts `upbeat serve` and waits until it is ready (generously: the machine may be busy). */
+async function serve(port: number, args: string[]): Promise<ChildProcess> {
+  const child = startCli(["serve", "--listen", `127.0.0.1:${port}`, ...args], ENV);
+  try {
+    await waitFor("ready", () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false), 60_000, 100);
+  } catch (e) {
+    child.kill("SIGKILL");
+    throw e;
+  }
+  return child;
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
   child.kill("SIGTERM");
   const [code] = (await once(child, "exit")) as [number | null];
   assert.equal(code, 0);
@@ -49,13 +62,14 @@ describe("API objects in a running server", () => {
       return { status: r.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
     };
     const status = async (id: string) => ((await api("GET", `/api/v1/monitors/${id}`)).json().monitor as { status: string }).status;
-    let child = await startServeReady(port, args, ENV);
+    let child: ChildProcess | undefined;
     try {
+      child = await serve(port, args);
       assert.equal((await api("POST", "/api/v1/channels", { name: "ops", type: "webhook", url: `${hook.url}/in/${TOKEN}` })).status, 201);
       assert.equal((await api("POST", "/api/v1/routes", { name: "db", matchers: ["team=db"], channels: ["ops"] })).status, 201);
       const win = await api("POST", "/api/v1/maintenance", { name: "db work", matchers: ["team=db"], start: new Date(Date.now() - 1000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString() });
       assert.equal(win.status, 201, win.text);
-      await waitFor("db-1 in maintenance", async () => (await status("db-1")) === "maintenance", 5000, 50);
+      await waitFor("db-1 in maintenance", async () => (await status("db-1")) === "maintenance", 20_000, 50);
       assert.notEqual(await status("web-1"), "maintenance");
       assert.equal((await api("POST", "/api/v1/channels/ops/test")).status, 200);
       assert.equal(hook.requests.at(-1)?.url, `/in/${TOKEN}`);
@@ -63,12 +77,12 @@ describe("API objects in a running server", () => {
 
       // A file change reloads the file's objects and keeps the API's.
       writeFileSync(file, `${FILE.replace("channels:\n", 'channels:\n  - { name: file-2, type: webhook, url: "http://127.0.0.1:9/two" }\n')}`);
-      await waitFor("the reloaded file's channel", async () => (await api("GET", "/api/v1/channels/file-2")).status === 200, 10_000, 100);
+      await waitFor("the reloaded file's channel", async () => (await api("GET", "/api/v1/channels/file-2")).status === 200, 30_000, 100);
       assert.equal(((await api("GET", "/api/v1/channels/ops")).json().channel as { active: boolean }).active, true);
       assert.equal(await status("db-1"), "maintenance");
 
       await stop(child);
-      child = await startServeReady(port, args, ENV);
+      child = await serve(port, args);
       const names = async (path: string, key: string) => ((await api("GET", path)).json()[key] as Array<{ name: string; source: string }>).map((x) => `${x.name}@${x.source}`);
       assert.deepEqual(await names("/api/v1/channels", "channels"), [`file-2@${file}`, `file-hook@${file}`, "ops@api"]);
       assert.deepEqual(await names("/api/v1/routes", "routes"), ["db@api"]);
@@ -90,8 +104,9 @@ describe("API objects in a running server", () => {
     }
     // The export alone runs the same monitors and objects (now all from the file).
     const port2 = await closedPort();
-    const fromExport = await startServeReady(port2, ["--data", join(dir, "data2"), "--config", join(dir, "exported.yaml")], ENV);
+    let fromExport: ChildProcess | undefined;
     try {
+      fromExport = await serve(port2, ["--data", join(dir, "data2"), "--config", join(dir, "exported.yaml")]);
       const r = await fetch(`http://127.0.0.1:${port2}/api/v1/channels`, { headers: { authorization: `Bearer ${KEY}` } });
       const list = ((await r.json()) as { channels: Array<{ name: string; readOnly: boolean }> }).channels;
       assert.deepEqual(list.map((c) => [c.name, c.readOnly]), [["file-2", true], ["file-hook", true], ["ops", true]]);
