@@ -105,7 +105,7 @@ describe("OpenAPI", () => {
   test("routes added beside the app (as serve does) are listed too", async () => {
     const seen: RouteOptions[] = [];
     const alerting = new Alerting(db.store, { channels: new Map(), routes: {} }, () => undefined, quietLog);
-    const full = buildApp({ access: { resolve: async () => undefined }, store: db.store, engine: () => undefined, ready: () => false, log: quietLog, onRoute: (r) => seen.push(r), extraRoutes: [(s) => silenceRoutes(s, { alerting: () => alerting, engine: () => undefined, now: Date.now })] });
+    const full = buildApp({ access: { resolve: async () => undefined }, store: db.store, engine: () => undefined, ready: () => false, log: quietLog, onRoute: (r) => seen.push(r), extraRoutes: [(s) => silenceRoutes(s, { alerting: () => alerting, now: Date.now })] });
     void full.register((s) => alertingRoutes(s, { channels: () => undefined, kick: () => {}, store: db.store, log: quietLog }));
     try {
       const paths = ((await full.inject({ method: "GET", url: "/api/v1/openapi.json" })).json() as Doc).paths;

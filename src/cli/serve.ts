@@ -20,11 +20,16 @@ import { UPBEAT_VERSION } from "../lib/version.ts";
 import { formatProblem, hasErrors } from "../config/problems.ts";
 import { parseS3Url } from "../config/s3.ts";
 import { Alerting, type AlertingConfig } from "../alerting/alerting.ts";
-import { lovebeatAlertChannels, lovebeatChannels, resolveAlerting } from "../alerting/config.ts";
-import { Digests, digestChannelProblems } from "../alerting/digests.ts";
+import { lovebeatAlertChannels, lovebeatChannels } from "../alerting/config.ts";
+import { Digests } from "../alerting/digests.ts";
 import { parseCupcakeEnv } from "../config/cupcake-env.ts";
 import { type EffectHandler, logEffects } from "../engine/effects.ts";
-import { Engine } from "../engine/engine.ts";
+import { type ApplySummary, Engine } from "../engine/engine.ts";
+import { LiveConfig } from "../config/live-config.ts";
+import { channelRoutes } from "../api/channel-routes.ts";
+import { exportRoutes } from "../api/export-routes.ts";
+import { maintenanceRoutes } from "../api/maintenance-routes.ts";
+import { routingRoutes } from "../api/routing-routes.ts";
 import { NOTIFIERS } from "../notifiers/registry.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { createLogger } from "../lib/logger.ts";
@@ -71,7 +76,7 @@ export function parseListen(listen: string): { host: string; port: number } | un
 }
 
 /** Reloads the configuration on request, one reload at a time; a bad file keeps the running config. */
-function reloader(o: ServeOptions, io: ServeIo, log: Logger, engine: Engine, initial: UpbeatConfig, applied: (c: UpbeatConfig) => void): () => Promise<void> {
+function reloader(o: ServeOptions, io: ServeIo, log: Logger, initial: UpbeatConfig, apply: (c: UpbeatConfig) => Promise<ApplySummary>): () => Promise<void> {
   let running: Promise<void> | undefined;
   let again = false;
   let current = initial;
@@ -83,9 +88,8 @@ function reloader(o: ServeOptions, io: ServeIo, log: Logger, engine: Engine, ini
       return;
     }
     if (JSON.stringify(config.database) !== JSON.stringify(current.database)) log.warn("database settings changed; they take effect at the next start");
-    const summary = await engine.apply(config);
+    const summary = await apply(config);
     current = config;
-    applied(config);
     log.info({ ...summary }, "configuration reloaded");
   };
   const reload = async (): Promise<void> => {
@@ -170,15 +174,19 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const lovebeat = loadLovebeatConfig(lbFiles);
   problems.push(...lovebeat.problems);
   const lbChannels = lovebeatChannels(lovebeat.config, lbFiles[0]?.file ?? "lovebeat.cfg");
-  const resolved = resolveAlerting(config, NOTIFIERS, lbChannels);
-  problems.push(...resolved.problems);
-  const channelNames = (c: UpbeatConfig) => new Set([...(c.channels ?? []), ...lbChannels].map((x) => x.name));
-  problems.push(...digestChannelProblems(config, channelNames(config)));
   for (const p of problems) io.err(formatProblem(p));
   if (hasErrors(problems)) return 2;
   const opened = await openConfiguredStore(config, o.dataDir, io.env, io.err);
   if (!opened) return 1;
   const { store, label: storeLabel } = opened;
+  // Channels, routes and maintenance windows made through the API join the files' (checked as a whole).
+  const { live: objects, problems: merged } = await LiveConfig.open(config, { store, registry: NOTIFIERS, extraChannels: lbChannels, log });
+  for (const p of merged) io.err(formatProblem(p));
+  if (hasErrors(merged)) {
+    await store.close();
+    return 2;
+  }
+  const resolved = objects.effective;
   const live: { engine?: Engine; alerting?: Alerting; lovebeat?: LovebeatRuntime; ready: boolean; heartbeats: Omit<HeartbeatsConfig, "file"> } = { ready: false, heartbeats: config.heartbeats ?? DEFAULT_HEARTBEATS };
   const now = Date.now;
   const lovebeatApi = { badName: 0 };
@@ -211,10 +219,15 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     extraRoutes: [
       auth.routes,
       (scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log }),
-      (scope) => silenceRoutes(scope, { alerting: () => live.alerting, engine: () => live.engine, now }),
+      (scope) => silenceRoutes(scope, { alerting: () => live.alerting, now }),
     ],
   });
-  void app.register((scope) => alertingRoutes(scope, { channels: () => alertingLive.current?.deliverer.currentChannels(), kick: () => alertingLive.current?.deliverer.kick(), store, log, now }));
+  const objectDeps = { live: () => (live.ready ? objects : undefined), registry: NOTIFIERS };
+  void app.register((scope) => alertingRoutes(scope, { channels: () => alertingLive.current?.deliverer.currentChannels(), kick: () => alertingLive.current?.deliverer.kick(), store, log, now, objects: objectDeps }));
+  void app.register((scope) => channelRoutes(scope, objectDeps));
+  void app.register((scope) => routingRoutes(scope, objectDeps));
+  void app.register((scope) => maintenanceRoutes(scope, { ...objectDeps, engine: () => live.engine }));
+  void app.register((scope) => exportRoutes(scope, { ...objectDeps, engine: () => live.engine }));
   try {
     await app.listen({ host: addr.host, port: addr.port });
   } catch (e) {
@@ -232,8 +245,8 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   };
   // Digests: Cupcake's summary goes before anything is probed, as Cupcake sent it; then the native ones on their schedules.
   const digests = new Digests({ store, log, kick: () => alerting.deliverer.kick(), cupcake: parseCupcakeEnv(io.env).value });
-  await digests.start(config);
-  const engine = await Engine.start(config, { store, probes: PROBES, log, effects, reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
+  await digests.start(resolved.config);
+  const engine = await Engine.start(resolved.config, { store, probes: PROBES, log, effects, reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
   digests.attach(engine);
   await alerting.start();
   live.alerting = alerting;
@@ -247,15 +260,22 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     return 1;
   }
   live.ready = true;
-  const reload = reloader({ ...o, files: nativeFiles }, io, log, engine, config, (c) => {
-    live.heartbeats = c.heartbeats ?? DEFAULT_HEARTBEATS;
-    const next = resolveAlerting(c, NOTIFIERS, lbChannels);
-    next.problems.push(...digestChannelProblems(c, channelNames(c)));
-    if (hasErrors(next.problems)) for (const p of next.problems) log.error({ problem: formatProblem(p) }, "alerting configuration problem; the channels and routes in force are kept");
+  objects.monitorsUsing = (channel) => engine.states().flatMap((s) => (engine.get(s.monitorId)?.monitor.settings.alerts.includes(channel) ? [s.monitorId] : []));
+  objects.onChange((e) => {
+    live.heartbeats = e.config.heartbeats ?? DEFAULT_HEARTBEATS;
+    engine.setMaintenance(e.config.maintenance ?? []);
+    if (hasErrors(e.problems)) for (const p of e.problems) log.error({ problem: formatProblem(p) }, "alerting configuration problem; the channels and routes in force are kept");
     else {
-      alerting.setConfig(alertingOf(next.alerting));
-      digests.setConfig(c);
+      alerting.setConfig(alertingOf(e.alerting));
+      digests.setConfig(e.config);
     }
+  });
+  const reload = reloader({ ...o, files: nativeFiles }, io, log, config, async (c) => {
+    let summary: ApplySummary | undefined;
+    await objects.reload(c, async (e) => {
+      summary = await engine.apply(e.config);
+    });
+    return summary as ApplySummary;
   });
   // config.files also holds what the environment named (Cupcake's ALERT_DEFINITIONS_FILE).
   const watchers = watchFiles(config.files, () => void reload());

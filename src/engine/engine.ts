@@ -204,6 +204,12 @@ export class Engine {
     return summary;
   }
 
+  /** Replaces the maintenance windows (API changes) without touching the monitors; monitors enter or leave maintenance at once. */
+  setMaintenance(windows: readonly MaintenanceWindow[]): void {
+    this.windows = windows;
+    this.checkMaintenance(true);
+  }
+
   /** Takes a monitor created at run time (or reloaded from the store) into the running set. */
   private adopt(m: Monitor, seq: number, state: MonitorState | undefined, at: number): void {
     if (this.monitors.has(m.id)) return;

@@ -194,12 +194,23 @@ export interface IncidentNotesTable {
   text: string;
 }
 
+/** `api_objects`: channels, routes and maintenance windows made through the API; `spec` is the native config entry (JSON). */
+export interface ApiObjectsTable {
+  kind: string;
+  name: string;
+  spec: string;
+  created_at: number;
+  updated_at: number;
+  author: string;
+}
+
 /** The database as kysely sees it. */
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
   incident_notes: IncidentNotesTable;
+  api_objects: ApiObjectsTable;
   deliveries: DeliveriesTable;
   silences: SilencesTable;
   heartbeats: HeartbeatsTable;
@@ -462,7 +473,34 @@ function incidentNotes(dialect: Dialect): Migration {
   };
 }
 
+function apiObjects(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("api_objects")
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("spec", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addColumn("author", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("api_objects_pk", ["kind", "name"])
+        .execute();
+    },
+  };
+}
+
 /** The migrations, in order, for a dialect. */
 export function migrations(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect), "0003-deliveries": deliveries(dialect), "0004-silences": silences(dialect), "0005-auth": auth(), "0006-incident-notes": incidentNotes(dialect) }) };
+  return {
+    getMigrations: async () => ({
+      "0001-initial": initial(dialect),
+      "0002-heartbeats": heartbeats(dialect),
+      "0003-deliveries": deliveries(dialect),
+      "0004-silences": silences(dialect),
+      "0005-auth": auth(),
+      "0006-incident-notes": incidentNotes(dialect),
+      "0007-api-objects": apiObjects(),
+    }),
+  };
 }
