@@ -40,6 +40,8 @@ export interface AppDeps {
   counters?: () => Record<string, unknown>;
   /** More routes on their own scope (Lovebeat's API). */
   extraRoutes?: Array<(app: FastifyInstance) => Promise<void>>;
+  /** Rewrites a request's URL before routing, from its URL and Host (status pages on their own domains). */
+  rewriteUrl?: (url: string, host: string | undefined) => string;
 }
 
 /** The error shape of every route. */
@@ -112,7 +114,9 @@ function publicDefinition(kind: string, definition: unknown): unknown {
 /** Builds the application (not listening). */
 export function buildApp(d: AppDeps): FastifyInstance {
   const now = d.now ?? Date.now;
-  const app = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: true, removeAdditional: false } } });
+  const rewrite = d.rewriteUrl;
+  const rewriteUrl = rewrite ? (req: { url?: string; headers: { host?: string } }) => rewrite(req.url ?? "/", req.headers.host) : undefined;
+  const app = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: true, removeAdditional: false } }, rewriteUrl });
   app.setErrorHandler((err: { validation?: unknown; statusCode?: number; message: string }, _req, reply) => {
     if (err.validation) return sendError(reply, 400, "UPBEAT_BAD_REQUEST", err.message);
     if (err.statusCode && err.statusCode < 500) return sendError(reply, err.statusCode, "UPBEAT_BAD_REQUEST", err.message);

@@ -14,6 +14,7 @@ import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "..
 import { configDirOrder, type LovebeatConfigFile, loadLovebeatConfig } from "../heartbeats/lovebeat/config.ts";
 import { lovebeatRoutes } from "../heartbeats/lovebeat/http-api.ts";
 import { silenceRoutes } from "../api/silence-routes.ts";
+import { statusPagesWiring } from "../api/status-wiring.ts";
 import { type LovebeatRuntime, startLovebeat } from "../heartbeats/lovebeat/runtime.ts";
 import { UPBEAT_VERSION } from "../lib/version.ts";
 import { formatProblem, hasErrors } from "../config/problems.ts";
@@ -180,7 +181,9 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const now = Date.now;
   const lovebeatApi = { badName: 0 };
   const alertingLive: { current?: Alerting } = {};
+  const status = statusPagesWiring({ store, engine: () => live.engine, settings: config.statusPages, log });
   const app = buildApp({
+    rewriteUrl: status.rewriteUrl,
     access: openAccess(),
     store,
     engine: () => live.engine,
@@ -192,6 +195,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     extraRoutes: [
       (scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log }),
       (scope) => silenceRoutes(scope, { alerting: () => live.alerting, engine: () => live.engine, now }),
+      ...status.routes,
     ],
   });
   void app.register((scope) => alertingRoutes(scope, { channels: () => alertingLive.current?.deliverer.currentChannels(), kick: () => alertingLive.current?.deliverer.kick(), store, log, now }));

@@ -111,6 +111,9 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
     if (one.config.heartbeats && merged.config.heartbeats) {
       merged.problems.push({ severity: "error", file, path: "heartbeats", message: `heartbeats is also set in ${merged.config.heartbeats.file}; set it in one file` });
     } else if (one.config.heartbeats) merged.config.heartbeats = one.config.heartbeats;
+    if (one.config.statusPages && merged.config.statusPages) {
+      merged.problems.push({ severity: "error", file, path: "statusPages", message: `statusPages is also set in ${merged.config.statusPages.file}; set it in one file` });
+    } else if (one.config.statusPages) merged.config.statusPages = one.config.statusPages;
     for (const d of one.config.digests ?? []) {
       const other = (merged.config.digests ?? []).find((x) => x.name === d.name);
       if (other) merged.problems.push({ severity: "error", file, path: `${d.path}.name`, message: `digest "${d.name}" is also defined in ${other.file}` });

@@ -3,6 +3,7 @@
  * columns; monitors get a small integer `seq` that results and rollups use instead of the text id.
  */
 import { type Generated, type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
+import { type StatusPageTables, statusPagesMigration } from "../status-pages/tables.ts";
 
 /** `monitors`: definitions, kept after removal for history. */
 export interface MonitorsTable {
@@ -145,7 +146,7 @@ export interface SilencesTable {
 }
 
 /** The database as kysely sees it. */
-export interface Database {
+export interface Database extends StatusPageTables {
   deliveries: DeliveriesTable;
   silences: SilencesTable;
   heartbeats: HeartbeatsTable;
@@ -346,5 +347,5 @@ function silences(dialect: Dialect): Migration {
 
 /** The migrations, in order, for a dialect. */
 export function migrations(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect), "0003-deliveries": deliveries(dialect), "0004-silences": silences(dialect) }) };
+  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect), "0003-deliveries": deliveries(dialect), "0004-silences": silences(dialect), "0008-status-pages": statusPagesMigration(dialect) }) };
 }
