@@ -12,7 +12,7 @@ export const Slug = Type.String({ pattern: "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])
 
 const Domain = Type.String({
   maxLength: 253,
-  pattern: "^(?=[A-Za-z0-9])(?:[A-Za-z0-9-]{1,63}\\.)*[A-Za-z0-9-]{1,63}$",
+  pattern: "^(?=[A-Za-z0-9])(?:[A-Za-z0-9-]{1,63}\\.)*[A-Za-z0-9-]{1,63}\\.?$",
   description: "Host name that serves this page at `/` (`status.example.com`); point it at Upbeat (or its proxy) and keep the `Host` header.",
 });
 

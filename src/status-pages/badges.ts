@@ -86,12 +86,23 @@ export function latencyBadge(ms: number | null): Omit<BadgeValue, "label"> {
   return { message: `${Math.round(ms)} ms`, color };
 }
 
-/** Dark text on light colours (yellow, light grey, custom pastels), white elsewhere. */
-function textColor(hex: string): string {
+/** WCAG relative luminance of a hex colour. */
+function luminance(hex: string): number {
   const h = hex.slice(1);
   const full = h.length === 3 ? [...h].map((c) => c + c).join("") : h;
-  const [r, g, b] = [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16) / 255) as [number, number, number];
-  return 0.299 * r + 0.587 * g + 0.114 * b > 0.72 ? "#333" : "#fff";
+  const lin = (i: number) => {
+    const v = parseInt(full.slice(i, i + 2), 16) / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(0) + 0.7152 * lin(2) + 0.0722 * lin(4);
+}
+
+/** White text, as badges usually have, unless dark text reads clearly better on this colour (yellow, bright green, light grey). */
+function textColor(hex: string): string {
+  const l = luminance(hex);
+  const onWhite = 1.05 / (l + 0.05);
+  const onDark = (l + 0.05) / (luminance("#333") + 0.05);
+  return onDark > onWhite * 1.5 ? "#333" : "#fff";
 }
 
 function part(x: number, width: number, text: string, fill: string, shadow: boolean): string {
