@@ -52,20 +52,30 @@ function fieldsOf(b: IncidentBody, old: StatusIncident | undefined, sp: StatusPa
 
 const author = (req: FastifyRequest) => req.principal?.name ?? "api";
 
-/** Registers the routes on the status page routes' scope. */
+/** The page, or undefined with a 404 sent. */
+async function pageOr404(sp: StatusPages, slug: string, reply: FastifyReply): Promise<StatusPage | undefined> {
+  const page = await sp.pages.getPage(slug);
+  if (!page) await sendError(reply, 404, "UPBEAT_NOT_FOUND", `no status page "${slug}"`);
+  return page;
+}
+
+const noIncident = (reply: FastifyReply, slug: string, id: number) => sendError(reply, 404, "UPBEAT_NOT_FOUND", `no incident ${id} on status page "${slug}"`);
+const noUpdate = (reply: FastifyReply, slug: string, id: number, updateId: number) => sendError(reply, 404, "UPBEAT_NOT_FOUND", `no update ${updateId} in incident ${id} on status page "${slug}"`);
+
+/** Registers the incident and update routes on the status page routes' scope. */
 export async function incidentRoutes(app: FastifyInstance, sp: StatusPages): Promise<void> {
-  const pageOr404 = async (slug: string, reply: FastifyReply): Promise<StatusPage | undefined> => {
-    const page = await sp.pages.getPage(slug);
-    if (!page) await sendError(reply, 404, "UPBEAT_NOT_FOUND", `no status page "${slug}"`);
-    return page;
-  };
-  const noIncident = (reply: FastifyReply, slug: string, id: number) => sendError(reply, 404, "UPBEAT_NOT_FOUND", `no incident ${id} on status page "${slug}"`);
+  threadRoutes(app, sp);
+  updateRoutes(app, sp);
+}
+
+/** An incident: list, open, read, change, delete. */
+function threadRoutes(app: FastifyInstance, sp: StatusPages): void {
 
   app.get<{ Params: { slug: string }; Querystring: { open?: boolean; limit?: number; offset?: number } }>(
     "/api/v1/status-pages/:slug/incidents",
     { schema: { tags: TAGS, summary: "Incidents of a page, newest first", params: SlugParams, querystring: IncidentsQuery, response: { 200: { type: "object", properties: { incidents: { type: "array", items: IncidentOut } } }, ...errors } } },
     async (req, reply) => {
-      const page = await pageOr404(req.params.slug, reply);
+      const page = await pageOr404(sp, req.params.slug, reply);
       if (!page) return reply;
       const { open, limit = 50, offset = 0 } = req.query;
       return { incidents: (await sp.incidents.list(page.id, { ...(open !== undefined ? { open } : {}), limit, offset })).map(apiIncident) };
@@ -76,7 +86,7 @@ export async function incidentRoutes(app: FastifyInstance, sp: StatusPages): Pro
     "/api/v1/status-pages/:slug/incidents",
     { schema: { tags: TAGS, summary: "Open an incident (or announce maintenance) with its first update", params: SlugParams, body: NewIncident, response: { 201: IncidentOut, ...errors } } },
     async (req, reply) => {
-      const page = await pageOr404(req.params.slug, reply);
+      const page = await pageOr404(sp, req.params.slug, reply);
       if (!page) return reply;
       const f = fieldsOf(req.body, undefined, sp);
       if ("error" in f) return sendError(reply, 400, "UPBEAT_BAD_REQUEST", f.error);
@@ -87,7 +97,7 @@ export async function incidentRoutes(app: FastifyInstance, sp: StatusPages): Pro
   );
 
   app.get<{ Params: { slug: string; id: number } }>("/api/v1/status-pages/:slug/incidents/:id", { schema: { tags: TAGS, summary: "One incident with its updates", params: IncidentParams, response: { 200: IncidentOut, ...errors } } }, async (req, reply) => {
-    const page = await pageOr404(req.params.slug, reply);
+    const page = await pageOr404(sp, req.params.slug, reply);
     if (!page) return reply;
     const i = await sp.incidents.get(page.id, req.params.id);
     return i ? apiIncident(i) : noIncident(reply, page.slug, req.params.id);
@@ -97,7 +107,7 @@ export async function incidentRoutes(app: FastifyInstance, sp: StatusPages): Pro
     "/api/v1/status-pages/:slug/incidents/:id",
     { schema: { tags: TAGS, summary: "Change an incident's title, kind, impact, monitors or times", params: IncidentParams, body: IncidentPatch, response: { 200: IncidentOut, ...errors } } },
     async (req, reply) => {
-      const page = await pageOr404(req.params.slug, reply);
+      const page = await pageOr404(sp, req.params.slug, reply);
       if (!page) return reply;
       const old = await sp.incidents.get(page.id, req.params.id);
       if (!old) return noIncident(reply, page.slug, req.params.id);
@@ -110,18 +120,22 @@ export async function incidentRoutes(app: FastifyInstance, sp: StatusPages): Pro
   );
 
   app.delete<{ Params: { slug: string; id: number } }>("/api/v1/status-pages/:slug/incidents/:id", { schema: { tags: TAGS, summary: "Delete an incident with its updates", params: IncidentParams, response: { 204: { type: "null" }, ...errors } } }, async (req, reply) => {
-    const page = await pageOr404(req.params.slug, reply);
+    const page = await pageOr404(sp, req.params.slug, reply);
     if (!page) return reply;
     if (!(await sp.incidents.delete(page.id, req.params.id))) return noIncident(reply, page.slug, req.params.id);
     await sp.changed(page.slug);
     return reply.code(204).send();
   });
 
+}
+
+/** An incident's updates: post, correct, delete. */
+function updateRoutes(app: FastifyInstance, sp: StatusPages): void {
   app.post<{ Params: { slug: string; id: number }; Body: { state: UpdateState; body: string } }>(
     "/api/v1/status-pages/:slug/incidents/:id/updates",
     { schema: { tags: TAGS, summary: "Post an update to an incident (its state becomes the update's)", params: IncidentParams, body: NewUpdate, response: { 201: UpdateOut, ...errors } } },
     async (req, reply) => {
-      const page = await pageOr404(req.params.slug, reply);
+      const page = await pageOr404(sp, req.params.slug, reply);
       if (!page) return reply;
       const u = await sp.incidents.addUpdate(page.id, req.params.id, req.body, author(req), sp.now());
       if (!u) return noIncident(reply, page.slug, req.params.id);
@@ -134,10 +148,10 @@ export async function incidentRoutes(app: FastifyInstance, sp: StatusPages): Pro
     "/api/v1/status-pages/:slug/incidents/:id/updates/:updateId",
     { schema: { tags: TAGS, summary: "Correct an update's state or text", params: UpdateParams, body: UpdatePatch, response: { 200: UpdateOut, ...errors } } },
     async (req, reply) => {
-      const page = await pageOr404(req.params.slug, reply);
+      const page = await pageOr404(sp, req.params.slug, reply);
       if (!page) return reply;
       const u = await sp.incidents.editUpdate(page.id, req.params.id, req.params.updateId, req.body, sp.now());
-      if (!u) return sendError(reply, 404, "UPBEAT_NOT_FOUND", `no update ${req.params.updateId} in incident ${req.params.id} on status page "${page.slug}"`);
+      if (!u) return noUpdate(reply, page.slug, req.params.id, req.params.updateId);
       await sp.changed(page.slug);
       return apiUpdate(u);
     },
@@ -147,10 +161,10 @@ export async function incidentRoutes(app: FastifyInstance, sp: StatusPages): Pro
     "/api/v1/status-pages/:slug/incidents/:id/updates/:updateId",
     { schema: { tags: TAGS, summary: "Delete an update (not the only one: delete the incident instead)", params: UpdateParams, response: { 204: { type: "null" }, ...errors } } },
     async (req, reply) => {
-      const page = await pageOr404(req.params.slug, reply);
+      const page = await pageOr404(sp, req.params.slug, reply);
       if (!page) return reply;
       const r = await sp.incidents.deleteUpdate(page.id, req.params.id, req.params.updateId, sp.now());
-      if (r === "missing") return sendError(reply, 404, "UPBEAT_NOT_FOUND", `no update ${req.params.updateId} in incident ${req.params.id} on status page "${page.slug}"`);
+      if (r === "missing") return noUpdate(reply, page.slug, req.params.id, req.params.updateId);
       if (r === "last") return sendError(reply, 409, "UPBEAT_CONFLICT", "an incident keeps at least one update; delete the incident instead");
       await sp.changed(page.slug);
       return reply.code(204).send();

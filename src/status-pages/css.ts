@@ -19,6 +19,7 @@ h3{font-size:1rem;margin:0 0 .25rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:1rem;margin:.75rem 0}
 .banner{display:flex;gap:.75rem;align-items:center;color:#fff;border-radius:.5rem;padding:1rem 1.25rem;font-size:1.15rem}
 .banner .when{margin-left:auto;font-size:.85rem;opacity:.9}
+.banner time{color:inherit;font-size:inherit}
 .b-up{background:var(--up)}.b-degraded{background:var(--deg)}.b-down{background:var(--down)}.b-maintenance{background:var(--mnt)}
 @media (prefers-color-scheme:dark){.banner{color:#0f1216}}
 .ico{display:inline-flex;width:1.4em;height:1.4em;border-radius:50%;align-items:center;justify-content:center;font-weight:700;font-size:.8em;border:2px solid currentColor;flex:none}

@@ -50,10 +50,11 @@ export const IMPACT_WORDS: Record<Impact, string> = { none: "No impact", minor: 
 /** Day classes as shown in a cell's title. */
 export const DAY_WORDS: Record<DayClass, string> = { none: "No data", up: "No downtime", degraded: "Degraded", partial: "Partial outage", down: "Outage" };
 
-/** A span of time in words: `45 minutes`, `3 hours`, `2 days`. */
+/** A span of time in words: `less than a minute`, `45 minutes`, `3 hours`, `2 days`. */
 export function span(ms: number): string {
   const min = Math.max(0, Math.round(ms / 60_000));
   const unit = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  if (min < 1) return "less than a minute";
   if (min < 90) return unit(min, "minute");
   if (min < 48 * 60) return unit(Math.round(min / 60), "hour");
   return unit(Math.round(min / 1440), "day");
