@@ -3,7 +3,7 @@
  * titled `<incident> — <state>`. Links are absolute: `pageUrl` is the page's public address, without a trailing slash.
  */
 import type { FeedUpdate } from "./incidents.ts";
-import { esc, STATE_WORDS } from "./text.ts";
+import { esc, STATE_WORDS, statusTitle } from "./text.ts";
 import type { StatusPage } from "./types.ts";
 
 /** Updates in a feed. */
@@ -27,7 +27,7 @@ export function renderRss(page: StatusPage, pageUrl: string, updates: readonly F
         `<item><title>${esc(itemTitle(u))}</title><link>${esc(`${pageUrl}#incident-${u.incidentId}`)}</link><guid isPermaLink="false">${esc(entryId(page, u))}</guid><pubDate>${new Date(u.createdAt).toUTCString()}</pubDate><description>${esc(u.body)}</description></item>`,
     )
     .join("");
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>${esc(`${page.title} status`)}</title><link>${esc(pageUrl)}</link><description>${esc(page.description || `Incidents and maintenance of ${page.title}`)}</description><atom:link href="${esc(`${pageUrl}/feed.rss`)}" rel="self" type="application/rss+xml"/><lastBuildDate>${built}</lastBuildDate><generator>Upbeat</generator>${items}</channel></rss>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>${esc(statusTitle(page.title))}</title><link>${esc(pageUrl)}</link><description>${esc(page.description || `Incidents and maintenance of ${page.title}`)}</description><atom:link href="${esc(`${pageUrl}/feed.rss`)}" rel="self" type="application/rss+xml"/><lastBuildDate>${built}</lastBuildDate><generator>Upbeat</generator>${items}</channel></rss>\n`;
 }
 
 /** Atom 1.0 (RFC 3339 dates; the page title as author, since staff names are not published). */
@@ -40,5 +40,5 @@ export function renderAtom(page: StatusPage, pageUrl: string, updates: readonly 
     )
     .join("");
   const self = `${pageUrl}/feed.atom`;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>${esc(`${page.title} status`)}</title><id>tag:upbeat,2024:status-page-${page.id}</id><updated>${updated}</updated><link rel="self" type="application/atom+xml" href="${esc(self)}"/><link rel="alternate" type="text/html" href="${esc(pageUrl)}"/><author><name>${esc(page.title)}</name></author><generator>Upbeat</generator>${entries}</feed>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>${esc(statusTitle(page.title))}</title><id>tag:upbeat,2024:status-page-${page.id}</id><updated>${updated}</updated><link rel="self" type="application/atom+xml" href="${esc(self)}"/><link rel="alternate" type="text/html" href="${esc(pageUrl)}"/><author><name>${esc(page.title)}</name></author><generator>Upbeat</generator>${entries}</feed>\n`;
 }

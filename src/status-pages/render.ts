@@ -5,7 +5,7 @@
  */
 import { STATUS_PAGE_CSS } from "./css.ts";
 import type { DayCell, MonitorLine, PageSnapshot, WindowView } from "./snapshot.ts";
-import { DAY_WORDS, esc, IMPACT_WORDS, MONITOR_WORDS, OVERALL_ICON, pct, span, STATE_WORDS, utcDay, utcMinute } from "./text.ts";
+import { DAY_WORDS, esc, statusTitle, IMPACT_WORDS, MONITOR_WORDS, OVERALL_ICON, pct, span, STATE_WORDS, utcDay, utcMinute } from "./text.ts";
 import type { StatusIncident, StatusPage } from "./types.ts";
 
 /** Incidents listed per page of history. */
@@ -69,7 +69,7 @@ export function namesOf(s: Pick<PageSnapshot, "sections">): Map<string, string> 
 export function renderPage(s: PageSnapshot, base: string): string {
   const p = s.page;
   const names = namesOf(s);
-  const out = [head(p, base, `${p.title} status`), header(p, base)];
+  const out = [head(p, base, statusTitle(p.title)), header(p, base)];
   out.push(`<section class="banner b-${s.overall.status}" role="status"><span class="ico" aria-hidden="true">${OVERALL_ICON[s.overall.status]}</span><strong>${esc(s.overall.text)}</strong><span class="when">Updated ${time(s.at)}</span></section>`);
   if (s.incidents.length) out.push(`<section aria-labelledby="h-now"><h2 id="h-now">Current incidents</h2>${s.incidents.map((i) => incidentHtml(i, names)).join("")}</section>`);
   if (s.announcements.length || s.windows.length) {
@@ -98,5 +98,5 @@ export function renderHistory(p: StatusPage, base: string, incidents: StatusInci
 /** The form a password-protected page shows instead of itself. */
 export function renderPasswordForm(p: StatusPage, base: string, failed: boolean): string {
   const err = failed ? `<p class="err" role="alert">Wrong password. Try again.</p>` : "";
-  return `${head(p, base, `${p.title} status`)}<header class="top"><div><h1>${esc(p.title)}</h1></div></header><main><div class="card"><p>This status page is protected by a password.</p>${err}<form class="pw" method="post" action="${base}/login"><label for="pw">Password</label><input id="pw" name="password" type="password" required autocomplete="current-password"><button type="submit">View status</button></form></div></main></div></body></html>`;
+  return `${head(p, base, statusTitle(p.title))}<header class="top"><div><h1>${esc(p.title)}</h1></div></header><main><div class="card"><p>This status page is protected by a password.</p>${err}<form class="pw" method="post" action="${base}/login"><label for="pw">Password</label><input id="pw" name="password" type="password" required autocomplete="current-password"><button type="submit">View status</button></form></div></main></div></body></html>`;
 }

@@ -12,6 +12,11 @@ export function esc(s: string): string {
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "").replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 }
 
+/** The title of a page's documents: `Acme status`, or the page title alone when it says "status" already. */
+export function statusTitle(title: string): string {
+  return /\bstatus\b/i.test(title) ? title : `${title} status`;
+}
+
 /** `2025-03-01 14:05 UTC`. */
 export function utcMinute(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
