@@ -48,6 +48,8 @@ describe("public page cache", () => {
     assert.equal(gz.headers.vary, "Accept-Encoding");
     assert.equal(gunzipSync(gz.rawPayload).toString(), first.body);
     assert.equal(s.service.cache.renders, renders, "compressed once from the same render");
+    const head = await s.app.inject({ method: "HEAD", url: "/pages/acme" });
+    assert.deepEqual([head.statusCode, head.body, head.headers.etag], [200, "", first.headers.etag]);
   });
 
   test("an incident update shows at once; a monitor's new state within 5 s; the TTL renders again", async () => {

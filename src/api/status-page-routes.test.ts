@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import swagger from "@fastify/swagger";
 import { type StatusApp, statusApp } from "../../test/helpers/status-pages.ts";
-import { openAccess } from "./access.ts";
+import type { Principal } from "./access.ts";
 import Fastify from "fastify";
 import { statusPagesWiring } from "./status-wiring.ts";
 import { quietLog } from "../../test/helpers/engine.ts";
@@ -164,13 +164,14 @@ describe("status page API", () => {
 });
 
 describe("status page API access", () => {
-  test("viewers read but every write is 403; without credentials everything is 401; nothing changes", async () => {
-    const viewer = await statusApp({ config: CONFIG, access: openAccess("viewer", "vic") });
-    const anon = await statusApp({ config: CONFIG, access: { resolve: async () => undefined } });
+  test("viewers and read-only keys read but every write is 403; without credentials everything is 401; nothing changes", async () => {
+    let who: Principal | undefined = { kind: "user", userId: "vic", name: "vic", role: "viewer" };
+    const s = await statusApp({ config: CONFIG, access: { resolve: async () => who } });
     try {
-      await viewer.service.pages.createPage({ slug: "p", title: "P", description: "", sections: [], showUptimeBars: true, footer: "", statusText: {}, historyDays: 14 }, Date.now());
-      const page = (await viewer.service.pages.getPage("p"))!;
-      const inc = await viewer.service.incidents.create(page.id, { kind: "incident", title: "T", impact: "minor", monitors: [] }, { state: "investigating", body: "b" }, "ana", Date.now());
+      await s.service.pages.createPage({ slug: "p", title: "P", description: "", sections: [], showUptimeBars: true, footer: "", statusText: {}, historyDays: 14 }, Date.now());
+      await s.service.changed("p");
+      const page = (await s.service.pages.getPage("p"))!;
+      const inc = await s.service.incidents.create(page.id, { kind: "incident", title: "T", impact: "minor", monitors: [] }, { state: "investigating", body: "b" }, "ana", Date.now());
       const u = inc.updates[0]!.id;
       const writes: Array<["POST" | "PATCH" | "DELETE", string, unknown?]> = [
         ["POST", "/api/v1/status-pages", { slug: "q", title: "Q" }],
@@ -183,23 +184,29 @@ describe("status page API access", () => {
         ["PATCH", `/api/v1/status-pages/p/incidents/${inc.id}/updates/${u}`, { body: "x" }],
         ["DELETE", `/api/v1/status-pages/p/incidents/${inc.id}/updates/${u}`],
       ];
+      const as = async (p: Principal | undefined, method: string, url: string, body?: unknown) => {
+        who = p;
+        return s.app.inject({ method: method as "GET", url, ...(body ? { payload: body as Record<string, unknown> } : {}) });
+      };
+      const viewer: Principal = { kind: "user", userId: "vic", name: "vic", role: "viewer" };
+      const readOnlyKey: Principal = { kind: "apiKey", userId: "admin", name: "ci", role: "admin", readOnly: true };
       for (const [method, url, body] of writes) {
-        const r = await viewer.app.inject({ method, url, ...(body ? { payload: body as Record<string, unknown> } : {}) });
-        assert.equal(r.statusCode, 403, `${method} ${url}`);
-        assert.equal((r.json() as { code: string }).code, "UPBEAT_FORBIDDEN");
-        const a = await anon.app.inject({ method, url, ...(body ? { payload: body as Record<string, unknown> } : {}) });
-        assert.equal(a.statusCode, 401, `${method} ${url} anonymous`);
+        const v = await as(viewer, method, url, body);
+        assert.deepEqual([v.statusCode, (v.json() as { code: string }).code], [403, "UPBEAT_FORBIDDEN"], `${method} ${url} as a viewer`);
+        const k = await as(readOnlyKey, method, url, body);
+        assert.deepEqual([k.statusCode, (k.json() as { code: string }).code], [403, "UPBEAT_READ_ONLY_KEY"], `${method} ${url} with a read-only key`);
+        assert.equal((await as(undefined, method, url, body)).statusCode, 401, `${method} ${url} anonymous`);
       }
       for (const url of ["/api/v1/status-pages", "/api/v1/status-pages/p", "/api/v1/status-pages/p/incidents", `/api/v1/status-pages/p/incidents/${inc.id}`]) {
-        assert.equal((await viewer.app.inject({ url })).statusCode, 200, url);
-        assert.equal((await anon.app.inject({ url })).statusCode, 401, url);
+        assert.equal((await as(viewer, "GET", url)).statusCode, 200, url);
+        assert.equal((await as(readOnlyKey, "GET", url)).statusCode, 200, url);
+        assert.equal((await as(undefined, "GET", url)).statusCode, 401, url);
       }
-      const after = (await viewer.service.incidents.get(page.id, inc.id))!;
-      assert.deepEqual([after.title, after.updates.length, (await viewer.service.pages.getPage("p"))?.title], ["T", 1, "P"]);
-      assert.equal((await anon.app.inject({ url: "/pages/p" })).statusCode, 404, "public routes answer without credentials (another store here)");
+      const after = (await s.service.incidents.get(page.id, inc.id))!;
+      assert.deepEqual([after.title, after.updates.length, (await s.service.pages.getPage("p"))?.title, (await s.service.pages.listPages()).length], ["T", 1, "P", 1]);
+      assert.equal((await as(undefined, "GET", "/pages/p")).statusCode, 200, "the public page needs no credentials");
     } finally {
-      await viewer.cleanup();
-      await anon.cleanup();
+      await s.cleanup();
     }
   });
 });

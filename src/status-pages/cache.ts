@@ -50,6 +50,10 @@ const SEP = "\u0000";
 export class RenderCache {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<string, Promise<Entry>>();
+  /** Bumped by `drop`: a render that started before is returned to its callers but not kept. */
+  private readonly generation = new Map<string, number>();
+  /** Epoch ms of each monitor's last status change, to shorten renders that were running across it. */
+  private readonly changedAt = new Map<string, number>();
   /** Renders done (for tests and metrics). */
   renders = 0;
 
@@ -68,20 +72,26 @@ export class RenderCache {
     if (hit && hit.expiresAt > this.now()) return hit;
     const running = this.pending.get(key);
     if (running) return running;
+    const gen = this.generation.get(scope) ?? 0;
+    const startedAt = this.now();
     const work = render()
-      .then((r) => this.store(key, r))
-      .finally(() => this.pending.delete(key));
+      .then((r) => this.store(key, r, startedAt, gen === (this.generation.get(scope) ?? 0)))
+      .finally(() => {
+        if (this.pending.get(key) === work) this.pending.delete(key);
+      });
     this.pending.set(key, work);
     return work;
   }
 
-  private store(key: string, r: Rendered): Entry {
+  private store(key: string, r: Rendered, startedAt: number, current: boolean): Entry {
     this.renders++;
     const at = this.now();
     const body = typeof r.body === "string" ? Buffer.from(r.body) : r.body;
     const etag = `W/"${createHash("sha1").update(body).digest("base64url").slice(0, 22)}"`;
     const e: Entry = { body, etag, lastModified: new Date(Math.floor(at / 1000) * 1000).toUTCString(), renderedAt: at, expiresAt: at + this.ttlMs, type: r.type, status: r.status ?? 200, ...(r.monitors ? { monitors: r.monitors } : {}) };
-    if (this.ttlMs > 0) {
+    // A monitor that changed while this was rendering may show its old state: keep it only briefly.
+    if (r.monitors) for (const id of r.monitors) if ((this.changedAt.get(id) ?? -1) >= startedAt) e.expiresAt = Math.min(e.expiresAt, startedAt + this.minAgeMs);
+    if (this.ttlMs > 0 && current) {
       this.entries.delete(key);
       this.entries.set(key, e);
       // Oldest first in a Map: drop from the front when full.
@@ -90,10 +100,12 @@ export class RenderCache {
     return e;
   }
 
-  /** Drops every entry of a scope (a page's slug, or every badge). */
+  /** Drops every entry of a scope (a page's slug, or every badge); renders running now are not kept. */
   drop(scope: string): void {
     const prefix = scope + SEP;
     for (const k of this.entries.keys()) if (k.startsWith(prefix)) this.entries.delete(k);
+    for (const k of this.pending.keys()) if (k.startsWith(prefix)) this.pending.delete(k);
+    this.generation.set(scope, (this.generation.get(scope) ?? 0) + 1);
   }
 
   /** Drops everything. */
@@ -104,6 +116,7 @@ export class RenderCache {
   /** A monitor changed status: entries showing it expire now, or `minAgeMs` after their render if that is later. */
   monitorChanged(id: string): void {
     const at = this.now();
+    this.changedAt.set(id, at);
     for (const e of this.entries.values()) if (e.monitors?.has(id)) e.expiresAt = Math.min(e.expiresAt, Math.max(at, e.renderedAt + this.minAgeMs));
   }
 

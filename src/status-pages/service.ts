@@ -115,6 +115,12 @@ export class StatusPages {
     return DOMAIN_PATHS.has(path) ? `/pages/${page.slug}${path}${query}` : url;
   }
 
+  /** Reloads the index from a read that starts now (a load already running may predate a write). */
+  async reload(): Promise<void> {
+    if (this.loading) await this.loading.catch(() => undefined);
+    await this.load();
+  }
+
   /** After a change through the API: reload the index and drop what was rendered for the page (and every badge). */
   async changed(...slugs: string[]): Promise<void> {
     for (const s of slugs) {
@@ -123,7 +129,7 @@ export class StatusPages {
     }
     this.cache.drop("badge");
     this.badgeIds = undefined;
-    await this.load();
+    await this.reload();
   }
 
   /** Live monitors, or undefined while the engine starts; subscribes to its status changes once. */
@@ -140,7 +146,8 @@ export class StatusPages {
   /** A monitor changed status: the renders showing it expire soon. */
   monitorChanged(id: string): void {
     this.cache.monitorChanged(id);
-    for (const [slug, s] of this.snaps) if (s.ids?.has(id)) this.snaps.delete(slug);
+    // A snapshot still being built may have read the old state: the next render builds afresh.
+    for (const [slug, s] of this.snaps) if (!s.ids || s.ids.has(id)) this.snaps.delete(slug);
   }
 
   /** The page's snapshot, shared by its HTML, JSON and feeds renders. */
