@@ -26,7 +26,7 @@ export const StatusPagesSettingsSchema = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false, title: "statusPages", description: "Public status pages and badges." },
+  { additionalProperties: false, title: "statusPages", description: "Public status pages and badges (read at start; a change takes effect at the next start). The pages themselves are made through the API." },
 );
 
 /** Settings of the public pages, in base units. */
