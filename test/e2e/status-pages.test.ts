@@ -1,5 +1,6 @@
 /** Status pages in `upbeat serve` as a real process: a page made over the API follows a monitor going down, on its own domain too, and survives a restart. */
 import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -12,6 +13,14 @@ import { waitFor } from "../helpers/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "upbeat-status-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Stops a server process and waits for it (at once if it has already exited). */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const closed = once(child, "close");
+  child.kill("SIGTERM");
+  await closed;
+}
 
 /** GET with a Host header of our choosing (fetch does not let one set it). */
 function get(port: number, path: string, host: string): Promise<{ status: number; type: string; body: string }> {
@@ -35,8 +44,9 @@ test("a status page follows its monitor, answers on its domain, and is still the
   const file = join(dir, "upbeat.yaml");
   writeFileSync(file, `statusPages: { cacheTtl: 1s, rateLimit: false }\ndefaults: { interval: 1s, timeout: 2s }\nmonitors:\n  - { id: shop, name: Shop, url: "${target.url}/" }\n`);
   const args = ["--data", join(dir, "data"), "--config", file];
-  let child = await startServeReady(port, args, { UPBEAT_LOG_LEVEL: "warn" });
+  let child: ChildProcess | undefined;
   try {
+    child = await startServeReady(port, args, { UPBEAT_LOG_LEVEL: "warn" });
     const made = await fetch(`${base}/api/v1/status-pages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ slug: "shop", title: "Shop status", domain: "status.shop.test", sections: [{ title: "Store", monitors: ["shop"] }] }) });
     assert.equal(made.status, 201);
     await waitFor("shop operational", async () => (await get(port, "/pages/shop", "127.0.0.1")).body.includes('class="st st-up"'), 10_000, 100);
@@ -53,15 +63,13 @@ test("a status page follows its monitor, answers on its domain, and is still the
     assert.match(badge.body, /aria-label="status: down"/);
     assert.notEqual((await get(port, "/", "127.0.0.1")).body.includes("Shop status"), true, "other hosts do not get the page at /");
 
-    child.kill("SIGTERM");
-    await once(child, "close");
+    await stop(child);
     child = await startServeReady(port, args, { UPBEAT_LOG_LEVEL: "warn" });
     const again = await get(port, "/", "status.shop.test");
     assert.equal(again.status, 200, "the domain is known right after start");
     assert.match(again.body, /Shop status/);
   } finally {
-    child.kill("SIGTERM");
-    await once(child, "close");
+    if (child) await stop(child);
     await target.close();
   }
 });
