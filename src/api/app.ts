@@ -46,6 +46,8 @@ export interface AppDeps {
   extraRoutes?: Array<(app: FastifyInstance) => Promise<void>>;
   /** Runs first on the new app, before any route: plugins that must see every route (rate limits). */
   setup?: (app: FastifyInstance) => void;
+  /** Rewrites a request's URL before routing, from its URL and Host (status pages on their own domains). */
+  rewriteUrl?: (url: string, host: string | undefined) => string;
 }
 
 /** The error shape of every route. */
@@ -56,7 +58,9 @@ export function sendError(reply: FastifyReply, statusCode: number, code: string,
 /** Builds the application (not listening). */
 export function buildApp(d: AppDeps): FastifyInstance {
   const now = d.now ?? Date.now;
-  const app = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: true, removeAdditional: false } } });
+  const rewrite = d.rewriteUrl;
+  const rewriteUrl = rewrite ? (req: { url?: string; headers: { host?: string } }) => rewrite(req.url ?? "/", req.headers.host) : undefined;
+  const app = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: true, removeAdditional: false } }, rewriteUrl });
   d.setup?.(app);
   if (d.onRoute) app.addHook("onRoute", d.onRoute);
   app.setErrorHandler((err: { validation?: unknown; statusCode?: number; code?: unknown; message: string }, _req, reply) => {

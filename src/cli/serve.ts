@@ -15,6 +15,7 @@ import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "..
 import { configDirOrder, type LovebeatConfigFile, loadLovebeatConfig } from "../heartbeats/lovebeat/config.ts";
 import { lovebeatRoutes } from "../heartbeats/lovebeat/http-api.ts";
 import { silenceRoutes } from "../api/silence-routes.ts";
+import { statusPagesWiring } from "../api/status-wiring.ts";
 import { type LovebeatRuntime, startLovebeat } from "../heartbeats/lovebeat/runtime.ts";
 import { UPBEAT_VERSION } from "../lib/version.ts";
 import { formatProblem, hasErrors } from "../config/problems.ts";
@@ -199,12 +200,14 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     await store.close();
     return 1;
   }
+  const status = statusPagesWiring({ store, engine: () => live.engine, settings: config.statusPages, log });
   const app = buildApp({
     access: auth.access,
     setup: (a) => {
       if (io.onRoute) a.addHook("onRoute", io.onRoute);
       auth.setup(a);
     },
+    rewriteUrl: status.rewriteUrl,
     store,
     engine: () => live.engine,
     ready: () => live.ready,
@@ -220,6 +223,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
       auth.routes,
       (scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log }),
       (scope) => silenceRoutes(scope, { alerting: () => live.alerting, now }),
+      ...status.routes,
     ],
   });
   const objectDeps = { live: () => (live.ready ? objects : undefined), registry: NOTIFIERS };

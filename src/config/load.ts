@@ -114,6 +114,9 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
     if (one.config.auth && merged.config.auth) {
       merged.problems.push({ severity: "error", file, path: "auth", message: `auth is also set in ${merged.config.auth.file}; set it in one file` });
     } else if (one.config.auth) merged.config.auth = one.config.auth;
+    if (one.config.statusPages && merged.config.statusPages) {
+      merged.problems.push({ severity: "error", file, path: "statusPages", message: `statusPages is also set in ${merged.config.statusPages.file}; set it in one file` });
+    } else if (one.config.statusPages) merged.config.statusPages = one.config.statusPages;
     for (const d of one.config.digests ?? []) {
       const other = (merged.config.digests ?? []).find((x) => x.name === d.name);
       if (other) merged.problems.push({ severity: "error", file, path: `${d.path}.name`, message: `digest "${d.name}" is also defined in ${other.file}` });

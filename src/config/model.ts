@@ -4,6 +4,7 @@ import type { CheckInputOf, CheckKind } from "./schema/checks.ts";
 import type { AuthConfig } from "./auth.ts";
 import type { MaintenanceConfig } from "./maintenance.ts";
 import type { Thresholds } from "./schema/common.ts";
+import type { StatusPagesConfig } from "./schema/status-pages.ts";
 
 /** Response-time and certificate bounds, resolved down the tree. */
 export type ThresholdSettings = Static<typeof Thresholds>;
@@ -199,6 +200,8 @@ export interface UpbeatConfig {
   maintenance?: MaintenanceConfig[];
   /** Digests sent on a schedule. */
   digests?: DigestConfig[];
+  /** Public status page settings, when a file gave them. */
+  statusPages?: StatusPagesConfig;
   /** Cupcake's alert groups, when an alert definitions file was loaded. */
   cupcakeAlerts?: CupcakeAlertsConfig;
   /** Every monitor, in file order. */

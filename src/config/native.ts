@@ -4,6 +4,7 @@ import { Value } from "@sinclair/typebox/value";
 import { parseDurationMs } from "../lib/duration.ts";
 import { authOf } from "./auth.ts";
 import { digestsOf } from "./digests.ts";
+import { statusPagesOf } from "./schema/status-pages.ts";
 import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type RouteConfig, type UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
 import { CHECK_SCHEMAS, type CheckInput, type CheckKind } from "./schema/checks.ts";
@@ -176,5 +177,7 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
   if (auth) config.auth = auth;
   const digests = digestsOf(src, root.digests, w.problems);
   if (digests) config.digests = digests;
+  const statusPages = statusPagesOf(src.file, root.statusPages);
+  if (statusPages) config.statusPages = statusPages;
   return { config, problems: w.problems };
 }

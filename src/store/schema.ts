@@ -3,6 +3,7 @@
  * columns; monitors get a small integer `seq` that results and rollups use instead of the text id.
  */
 import { type Generated, type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
+import { type StatusPageTables, statusPagesMigration } from "../status-pages/tables.ts";
 
 /** `monitors`: definitions, kept after removal for history. */
 export interface MonitorsTable {
@@ -205,7 +206,7 @@ export interface ApiObjectsTable {
 }
 
 /** The database as kysely sees it. */
-export interface Database {
+export interface Database extends StatusPageTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
@@ -501,6 +502,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
       "0005-auth": auth(),
       "0006-incident-notes": incidentNotes(dialect),
       "0007-api-objects": apiObjects(),
+      "0008-status-pages": statusPagesMigration(dialect),
     }),
   };
 }
