@@ -2,6 +2,8 @@
 import type { Static } from "@sinclair/typebox";
 import type { CheckInputOf, CheckKind } from "./schema/checks.ts";
 import type { MaintenanceConfig } from "./maintenance.ts";
+import type { HttpMonitoringConfig } from "./http-monitoring.ts";
+import type { MetricsConfig } from "./metrics.ts";
 import type { Thresholds } from "./schema/common.ts";
 
 /** Response-time and certificate bounds, resolved down the tree. */
@@ -36,6 +38,8 @@ export interface MonitorSettings {
   paused: boolean;
   /** Ids of monitors whose being down holds this one's alerts. */
   dependsOn?: string[];
+  /** Retry only attempts that got no answer or one of these statuses (http-monitoring's rule); absent: retry every failure. */
+  retryStatuses?: number[];
   /** Flapping detection (absent: off). */
   flapping?: { transitions: number; windowMs: number };
 }
@@ -43,7 +47,7 @@ export interface MonitorSettings {
 /** Where a monitor was defined. */
 export interface MonitorSource {
   /** The file format it came from. */
-  format: "native" | "cupcake" | "cli" | "ping" | "lovebeat";
+  format: "native" | "cupcake" | "cli" | "ping" | "lovebeat" | "http-monitoring";
   /** File path, when it came from a file. */
   file?: string;
   /** Location inside the file, as a path (`groups[0].monitors[1]`). */
@@ -58,6 +62,8 @@ export interface MonitorSource {
   enabled?: boolean;
   /** Cupcake's alert group ids for this endpoint (the most specific `alert-groups`, default `default`). */
   cupcakeAlertGroups?: string[];
+  /** A target submitted to http-monitoring's API: its title (null when none) and when and where in its submission it came. */
+  httpMonitoring?: { title: string | null; submittedAt: number; position: number };
 }
 
 /** A monitor of one kind, ready to run. */
@@ -198,6 +204,10 @@ export interface UpbeatConfig {
   digests?: DigestConfig[];
   /** Cupcake's alert groups, when an alert definitions file was loaded. */
   cupcakeAlerts?: CupcakeAlertsConfig;
+  /** The `/metrics` endpoint, when a file set it. */
+  metrics?: MetricsConfig;
+  /** http-monitoring's API, when a file set it. */
+  httpMonitoring?: HttpMonitoringConfig;
   /** Every monitor, in file order. */
   monitors: Monitor[];
   /** Top-level groups. */

@@ -3,6 +3,8 @@ import { maintenanceOf } from "./maintenance.ts";
 import { Value } from "@sinclair/typebox/value";
 import { parseDurationMs } from "../lib/duration.ts";
 import { digestsOf } from "./digests.ts";
+import { httpMonitoringOf } from "./http-monitoring.ts";
+import { metricsOf } from "./metrics.ts";
 import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type RouteConfig, type UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
 import { CHECK_SCHEMAS, type CheckInput, type CheckKind } from "./schema/checks.ts";
@@ -161,5 +163,9 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
   const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}), ...(maintenance ? { maintenance } : {}) };
   const digests = digestsOf(src, root.digests, w.problems);
   if (digests) config.digests = digests;
+  const metrics = metricsOf(src.file, root.metrics);
+  if (metrics) config.metrics = metrics;
+  const httpMonitoring = httpMonitoringOf(src, root.httpMonitoring, w.problems);
+  if (httpMonitoring) config.httpMonitoring = httpMonitoring;
   return { config, problems: w.problems };
 }

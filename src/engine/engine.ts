@@ -59,7 +59,7 @@ interface Running {
 }
 
 /** Sources of monitors created at run time (kept through file reloads, loaded from the store at start). */
-export const RUNTIME_SOURCES = ["ping", "lovebeat"] as const;
+export const RUNTIME_SOURCES = ["ping", "lovebeat", "http-monitoring"] as const;
 
 const isRuntime = (m: Monitor): boolean => (RUNTIME_SOURCES as readonly string[]).includes(m.source.format);
 
