@@ -9,6 +9,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { alertingRoutes } from "../api/alerting-routes.ts";
 import { buildApp } from "../api/app.ts";
+import { httpMonitoringRoutes } from "../api/http-monitoring-routes.ts";
+import { HttpMonitoring } from "../api/http-monitoring/service.ts";
+import { metricsRoutes } from "../api/metrics.ts";
+import { pingCounters } from "../api/ping-routes.ts";
+import { DEFAULT_HTTP_MONITORING, httpMonitoringChannelProblems } from "../config/http-monitoring.ts";
+import { DEFAULT_METRICS } from "../config/metrics.ts";
+import { UpbeatMetrics } from "../metrics/metrics.ts";
 import { loadFiles } from "../config/load.ts";
 import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "../config/model.ts";
 import { configDirOrder, type LovebeatConfigFile, loadLovebeatConfig } from "../heartbeats/lovebeat/config.ts";
@@ -171,6 +178,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   problems.push(...resolved.problems);
   const channelNames = (c: UpbeatConfig) => new Set([...(c.channels ?? []), ...lbChannels].map((x) => x.name));
   problems.push(...digestChannelProblems(config, channelNames(config)));
+  problems.push(...httpMonitoringChannelProblems(config.httpMonitoring, channelNames(config)));
   for (const p of problems) io.err(formatProblem(p));
   if (hasErrors(problems)) return 2;
   const opened = await openConfiguredStore(config, o.dataDir, io.env, io.err);
@@ -180,6 +188,11 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const now = Date.now;
   const lovebeatApi = { badName: 0 };
   const alertingLive: { current?: Alerting } = {};
+  // Metrics and http-monitoring's API: settings swapped on reload (base path and enabled of the latter only at start).
+  const extras = { metrics: config.metrics ?? DEFAULT_METRICS, httpMonitoring: config.httpMonitoring ?? DEFAULT_HTTP_MONITORING };
+  const pings = pingCounters();
+  const metrics = new UpbeatMetrics({ store, engine: () => live.engine, pings, statsd: () => live.lovebeat?.statsd?.counters, deliveries: () => alertingLive.current?.deliverer.channelCounters });
+  const httpMonitoring = new HttpMonitoring({ engine: () => live.engine, store, settings: () => extras.httpMonitoring, channels: () => alertingLive.current?.deliverer.currentChannels(), log });
   const app = buildApp({
     access: openAccess(),
     store,
@@ -187,11 +200,14 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     ready: () => live.ready,
     log,
     heartbeatSettings: () => live.heartbeats,
+    pingCounters: pings,
     statsd: () => live.lovebeat?.statsd?.counters,
     counters: () => ({ lovebeatApi }),
     extraRoutes: [
       (scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log }),
       (scope) => silenceRoutes(scope, { alerting: () => live.alerting, engine: () => live.engine, now }),
+      (scope) => metricsRoutes(scope, { metrics, settings: () => extras.metrics }),
+      (scope) => httpMonitoringRoutes(scope, { service: httpMonitoring, settings: () => extras.httpMonitoring }),
     ],
   });
   void app.register((scope) => alertingRoutes(scope, { channels: () => alertingLive.current?.deliverer.currentChannels(), kick: () => alertingLive.current?.deliverer.kick(), store, log, now }));
@@ -215,6 +231,8 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   await digests.start(config);
   const engine = await Engine.start(config, { store, probes: PROBES, log, effects, reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
   digests.attach(engine);
+  metrics.attach(engine);
+  httpMonitoring.attach(engine);
   await alerting.start();
   live.alerting = alerting;
   live.engine = engine;
@@ -231,10 +249,12 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     live.heartbeats = c.heartbeats ?? DEFAULT_HEARTBEATS;
     const next = resolveAlerting(c, NOTIFIERS, lbChannels);
     next.problems.push(...digestChannelProblems(c, channelNames(c)));
+    next.problems.push(...httpMonitoringChannelProblems(c.httpMonitoring, channelNames(c)));
     if (hasErrors(next.problems)) for (const p of next.problems) log.error({ problem: formatProblem(p) }, "alerting configuration problem; the channels and routes in force are kept");
     else {
       alerting.setConfig(alertingOf(next.alerting));
       digests.setConfig(c);
+      Object.assign(extras, { metrics: c.metrics ?? DEFAULT_METRICS, httpMonitoring: c.httpMonitoring ?? DEFAULT_HTTP_MONITORING });
     }
   });
   // config.files also holds what the environment named (Cupcake's ALERT_DEFINITIONS_FILE).
@@ -247,6 +267,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   live.ready = false;
   for (const w of watchers) w.close();
   await live.lovebeat.stop();
+  httpMonitoring.stop();
   await Promise.all([app.close(), engine.stop(1200), digests.stop()]);
   await alerting.stop(500);
   await store.close();

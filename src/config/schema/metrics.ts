@@ -37,7 +37,7 @@ export const HttpMonitoringSettings = Type.Object(
     enabled: Type.Optional(Type.Boolean({ default: true, description: "Serve the http-monitoring API. Read at start." })),
     basePath: Type.Optional(
       Type.String({
-        pattern: "^/([A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)?$",
+        pattern: "^/([A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*/?)?$",
         default: HTTP_MONITORING_DEFAULTS.basePath,
         description: "Path the API is served under (`{base_url}` of the original): `/` gives `/status`, `/hm` gives `/hm/status`. Not under `/api/`. Read at start.",
       }),
@@ -67,7 +67,7 @@ export const HttpMonitoringSettings = Type.Object(
       Type.Integer({ minimum: 1, maximum: 64, default: HTTP_MONITORING_DEFAULTS.workerThreads, description: "Submitted targets given their first check at once (`worker_thread` of `POST /status/queue`; 0 there means this)." }),
     ),
     queueSize: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 10_000, default: HTTP_MONITORING_DEFAULTS.queueSize, description: "Submitted targets waiting for a worker before `POST /status` waits for room (`queue_size`; 0 there means this)." }),
+      Type.Integer({ minimum: 1, maximum: 10_000, default: HTTP_MONITORING_DEFAULTS.queueSize, description: "Submitted targets waiting for a worker for their first check; past it the rest wait for room, the answer to `POST /status` does not (`queue_size`; 0 there means this)." }),
     ),
     maxTargets: Type.Optional(
       Type.Integer({ minimum: 1, default: HTTP_MONITORING_DEFAULTS.maxTargets, description: "Most targets this API may create; a submission past it is refused." }),
