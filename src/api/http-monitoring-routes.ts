@@ -76,11 +76,27 @@ export async function httpMonitoringRoutes(app: FastifyInstance, d: HttpMonitori
   });
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     const code = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
-    if (code === 500) reply.log.error({ err: err.message }, "http-monitoring request failed");
+    if (code === 500) svc.log.error({ err: err.message }, "http-monitoring request failed");
     return refuse(reply, code, code === 500 ? "UPBEAT_INTERNAL" : "UPBEAT_BAD_REQUEST", code === 500 ? "internal error; see the server log" : err.message);
   });
   app.addHook("onRequest", accessCheck(d.settings));
+  statusRoutes(app, base, d);
+  queueRoutes(app, base, d);
+  app.get(`${base}/emails`, async (_req, reply) => {
+    try {
+      const { outcomes } = await svc.sendDownEmails();
+      const bad = outcomes.filter((o) => !o.sent);
+      if (bad.length) return refuse(reply, 502, "UPBEAT_EMAIL_FAILED", `Failed to send the notifications: ${bad.map((o) => `${o.channel}: ${o.error ?? "not sent"}`).join("; ")}`, "email_sent_failed");
+      return answer(reply, 200, "email_sent_success", null, "Success to send the notifications to related recipients");
+    } catch (e) {
+      return failed(reply, e, "email_sent_failed");
+    }
+  });
+}
 
+/** `POST`, `GET` and `DELETE {base}/status`. */
+function statusRoutes(app: FastifyInstance, base: string, d: HttpMonitoringRouteDeps): void {
+  const svc = d.service;
   app.post(`${base}/status`, async (req, reply) => {
     const read = readTargets(req.body, d.settings().expectedStatus);
     if ("problems" in read) return refuse(reply, 400, "UPBEAT_BAD_REQUEST", read.problems.map((p) => `${p.field} ${p.message}`).join("; "));
@@ -122,7 +138,11 @@ export async function httpMonitoringRoutes(app: FastifyInstance, d: HttpMonitori
       return failed(reply, e);
     }
   });
+}
 
+/** `POST` and `GET {base}/status/queue`: the first-check queue's sizes and times. */
+function queueRoutes(app: FastifyInstance, base: string, d: HttpMonitoringRouteDeps): void {
+  const svc = d.service;
   app.post(`${base}/status/queue`, async (req, reply) => {
     const body = req.body as Record<string, unknown> | undefined;
     const problems: string[] = [];
@@ -144,16 +164,5 @@ export async function httpMonitoringRoutes(app: FastifyInstance, d: HttpMonitori
     const t = svc.queue.times();
     const data = { end_time: seconds(t.busy ? 0 : (t.endedAt ?? 0) / 1000), queue_status: t.busy, start_time: seconds((t.startedAt ?? 0) / 1000) };
     return answer(reply, 200, "success", data, "Success get the response");
-  });
-
-  app.get(`${base}/emails`, async (_req, reply) => {
-    try {
-      const { outcomes } = await svc.sendDownEmails();
-      const bad = outcomes.filter((o) => !o.sent);
-      if (bad.length) return refuse(reply, 502, "UPBEAT_EMAIL_FAILED", `Failed to send the notifications: ${bad.map((o) => `${o.channel}: ${o.error ?? "not sent"}`).join("; ")}`, "email_sent_failed");
-      return answer(reply, 200, "email_sent_success", null, "Success to send the notifications to related recipients");
-    } catch (e) {
-      return failed(reply, e, "email_sent_failed");
-    }
   });
 }

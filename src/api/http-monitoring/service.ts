@@ -77,6 +77,11 @@ export class HttpMonitoring {
     this.queue = new FirstChecks(s.workerThreads, s.queueSize, this.now, (e) => d.log.error({ err: errorMessage(e) }, "http-monitoring first check failed"));
   }
 
+  /** Where the API logs. */
+  get log(): Logger {
+    return this.d.log;
+  }
+
   /** Keeps the last check of every target as the engine takes it. */
   attach(engine: Engine): void {
     engine.onObservation((o, m) => {
