@@ -10,6 +10,13 @@ import { alertingRoutes } from "../api/alerting-routes.ts";
 import type { RouteOptions } from "fastify";
 import { startAuth } from "../auth/auth.ts";
 import { buildApp } from "../api/app.ts";
+import { httpMonitoringRoutes } from "../api/http-monitoring-routes.ts";
+import { HttpMonitoring } from "../api/http-monitoring/service.ts";
+import { metricsRoutes } from "../api/metrics.ts";
+import { pingCounters } from "../api/ping-routes.ts";
+import { DEFAULT_HTTP_MONITORING } from "../config/http-monitoring.ts";
+import { DEFAULT_METRICS } from "../config/metrics.ts";
+import { UpbeatMetrics } from "../metrics/metrics.ts";
 import { loadFiles } from "../config/load.ts";
 import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "../config/model.ts";
 import { configDirOrder, type LovebeatConfigFile, loadLovebeatConfig } from "../heartbeats/lovebeat/config.ts";
@@ -201,6 +208,11 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     return 1;
   }
   const status = statusPagesWiring({ store, engine: () => live.engine, settings: config.statusPages, log });
+  // Metrics and http-monitoring's API: settings swapped on reload (base path and enabled of the latter only at start).
+  const extras = { metrics: config.metrics ?? DEFAULT_METRICS, httpMonitoring: config.httpMonitoring ?? DEFAULT_HTTP_MONITORING };
+  const pings = pingCounters();
+  const metrics = new UpbeatMetrics({ store, engine: () => live.engine, pings, statsd: () => live.lovebeat?.statsd?.counters, deliveries: () => alertingLive.current?.deliverer.channelCounters });
+  const httpMonitoring = new HttpMonitoring({ engine: () => live.engine, store, settings: () => extras.httpMonitoring, channels: () => alertingLive.current?.deliverer.currentChannels(), log });
   const app = buildApp({
     access: auth.access,
     setup: (a) => {
@@ -213,6 +225,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     ready: () => live.ready,
     log,
     heartbeatSettings: () => live.heartbeats,
+    pingCounters: pings,
     statsd: () => live.lovebeat?.statsd?.counters,
     counters: () => ({ lovebeatApi }),
     channels: () => {
@@ -224,6 +237,8 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
       (scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log }),
       (scope) => silenceRoutes(scope, { alerting: () => live.alerting, now }),
       ...status.routes,
+      (scope) => metricsRoutes(scope, { metrics, settings: () => extras.metrics }),
+      (scope) => httpMonitoringRoutes(scope, { service: httpMonitoring, settings: () => extras.httpMonitoring }),
     ],
   });
   const objectDeps = { live: () => (live.ready ? objects : undefined), registry: NOTIFIERS };
@@ -252,6 +267,8 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   await digests.start(resolved.config);
   const engine = await Engine.start(resolved.config, { store, probes: PROBES, log, effects, reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
   digests.attach(engine);
+  metrics.attach(engine);
+  httpMonitoring.attach(engine);
   await alerting.start();
   live.alerting = alerting;
   live.engine = engine;
@@ -272,6 +289,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     else {
       alerting.setConfig(alertingOf(e.alerting));
       digests.setConfig(e.config);
+      Object.assign(extras, { metrics: e.config.metrics ?? DEFAULT_METRICS, httpMonitoring: e.config.httpMonitoring ?? DEFAULT_HTTP_MONITORING });
     }
   });
   const reload = reloader({ ...o, files: nativeFiles }, io, log, config, async (c) => {
@@ -291,6 +309,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   live.ready = false;
   for (const w of watchers) w.close();
   await live.lovebeat.stop();
+  httpMonitoring.stop();
   await Promise.all([app.close(), engine.stop(1200), digests.stop()]);
   await alerting.stop(500);
   await store.close();

@@ -9,6 +9,7 @@ import { type ExtraRoute, type NotifierRegistry, resolveAlerting } from "../aler
 import type { AlertingConfig } from "../alerting/alerting.ts";
 import { digestChannelProblems } from "../alerting/digests.ts";
 import type { ApiObject, ApiObjectKind } from "./api-objects.ts";
+import { httpMonitoringChannelProblems } from "./http-monitoring.ts";
 import { type MaintenanceConfig, maintenanceOf } from "./maintenance.ts";
 import type { ChannelConfig, RouteConfig, UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
@@ -99,7 +100,8 @@ export function mergeConfig(files: UpbeatConfig, stored: readonly ApiObject[], r
     const root = files.routes?.root ?? {};
     config.routes = { root: { ...root, routes: [...(root.routes ?? []), ...routes.map((r) => r.route)] }, file: files.routes?.file ?? API_SOURCE };
   }
-  problems.push(...digestChannelProblems(config, new Set([...channels, ...extraChannels].map((c) => c.name))));
+  const names = new Set([...channels, ...extraChannels].map((c) => c.name));
+  problems.push(...digestChannelProblems(config, names), ...httpMonitoringChannelProblems(config.httpMonitoring, names));
   return { config, files, alerting: resolved.alerting, objects, shadowed, problems };
 }
 

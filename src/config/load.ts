@@ -122,6 +122,11 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
       if (other) merged.problems.push({ severity: "error", file, path: `${d.path}.name`, message: `digest "${d.name}" is also defined in ${other.file}` });
       else merged.config.digests = [...(merged.config.digests ?? []), d];
     }
+    for (const k of ["metrics", "httpMonitoring"] as const) {
+      const mine = one.config[k];
+      if (mine && merged.config[k]) merged.problems.push({ severity: "error", file, path: k, message: `${k} is also set in ${merged.config[k]?.file}; set it in one file` });
+      else if (mine) Object.assign(merged.config, { [k]: mine });
+    }
     if (one.config.cupcakeAlerts && merged.config.cupcakeAlerts) {
       merged.problems.push({ severity: "error", file, path: "", message: `Cupcake's alert definitions are also given in ${merged.config.cupcakeAlerts.file}; give one file` });
     } else if (one.config.cupcakeAlerts) merged.config.cupcakeAlerts = one.config.cupcakeAlerts;

@@ -5,6 +5,8 @@ import { parseDurationMs } from "../lib/duration.ts";
 import { authOf } from "./auth.ts";
 import { digestsOf } from "./digests.ts";
 import { statusPagesOf } from "./schema/status-pages.ts";
+import { httpMonitoringOf } from "./http-monitoring.ts";
+import { metricsOf } from "./metrics.ts";
 import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type RouteConfig, type UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
 import { CHECK_SCHEMAS, type CheckInput, type CheckKind } from "./schema/checks.ts";
@@ -179,5 +181,9 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
   if (digests) config.digests = digests;
   const statusPages = statusPagesOf(src.file, root.statusPages);
   if (statusPages) config.statusPages = statusPages;
+  const metrics = metricsOf(src.file, root.metrics);
+  if (metrics) config.metrics = metrics;
+  const httpMonitoring = httpMonitoringOf(src, root.httpMonitoring, w.problems);
+  if (httpMonitoring) config.httpMonitoring = httpMonitoring;
   return { config, problems: w.problems };
 }

@@ -78,7 +78,7 @@ export interface MonitorEntry {
 }
 
 /** Sources of monitors created at run time (kept through file reloads, loaded from the store at start). */
-export const RUNTIME_SOURCES = ["ping", "lovebeat", "api"] as const;
+export const RUNTIME_SOURCES = ["ping", "lovebeat", "api", "http-monitoring"] as const;
 
 const isRuntime = (m: Monitor): boolean => (RUNTIME_SOURCES as readonly string[]).includes(m.source.format);
 
