@@ -9,6 +9,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { alertingRoutes } from "../api/alerting-routes.ts";
 import { buildApp } from "../api/app.ts";
+import { dashboardPlugin } from "../api/dashboard-routes.ts";
+import { LiveEvents } from "../api/live-events.ts";
 import { loadFiles } from "../config/load.ts";
 import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "../config/model.ts";
 import { configDirOrder, type LovebeatConfigFile, loadLovebeatConfig } from "../heartbeats/lovebeat/config.ts";
@@ -194,6 +196,8 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
       (scope) => silenceRoutes(scope, { alerting: () => live.alerting, engine: () => live.engine, now }),
     ],
   });
+  const liveEvents = new LiveEvents();
+  void app.register((scope) => dashboardPlugin(scope, { store, engine: () => live.engine, events: liveEvents, now }));
   void app.register((scope) => alertingRoutes(scope, { channels: () => alertingLive.current?.deliverer.currentChannels(), kick: () => alertingLive.current?.deliverer.kick(), store, log, now }));
   try {
     await app.listen({ host: addr.host, port: addr.port });
@@ -215,6 +219,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   await digests.start(config);
   const engine = await Engine.start(config, { store, probes: PROBES, log, effects, reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
   digests.attach(engine);
+  liveEvents.attach(engine);
   await alerting.start();
   live.alerting = alerting;
   live.engine = engine;
