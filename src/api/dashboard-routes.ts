@@ -59,7 +59,7 @@ async function allRows(d: DashboardDeps, needLabels: boolean, seq?: number): Pro
       latencyMs: answered ? (m.last?.durationMs ?? null) : null,
       lastAt: m.last?.at ?? null,
       reason: failing ? (m.last?.reason ?? null) : null,
-      labels: needLabels ? { ...own, monitor: m.id, name: m.name, group: m.groupPath.join("/"), kind: m.kind, source: m.source } : own,
+      labels: own,
     };
   });
 }
@@ -148,7 +148,7 @@ export async function dashboardRoutes(app: FastifyInstance, d: DashboardDeps): P
 
   app.get<{ Querystring: Static<typeof DetailQuery> }>(
     "/api/v1/dashboard/monitor",
-    { schema: { tags, summary: "A monitor's page", description: `Its row, uptime for ${UPTIME_PERIODS.join(", ")}, latency by phase (${PHASES.join(", ")}) as chart columns, the daily bar of 90 days, incidents and the last failures with every attempt.`, querystring: DetailQuery, response: { 400: ErrorBody, 404: ErrorBody } } },
+    { schema: { tags, summary: "A monitor's page", description: `Its row, uptime for ${UPTIME_PERIODS.join(", ")}, latency by phase (${PHASES.join(", ")}) as chart columns, the daily bar of 90 days and the last failures with every attempt.`, querystring: DetailQuery, response: { 400: ErrorBody, 404: ErrorBody } } },
     async (req, reply) => {
       const now = d.now();
       const seq = await monitorSeq(d.store.db, req.query.id);

@@ -42,7 +42,7 @@ export interface ListRow {
   lastAt: number | null;
   /** Why the latest result failed or degraded. */
   reason: string | null;
-  /** Labels (own and inherited). */
+  /** Labels (own and inherited; the built-in `monitor`, `name`, `group`, `kind`, `source` are added when matching). */
   labels: Record<string, string>;
 }
 
@@ -68,7 +68,7 @@ export function filterRows(rows: readonly ListRow[], f: RowFilter): ListRow[] {
     if (f.states && !f.states.has(r.status)) return false;
     if (f.kind && r.kind !== f.kind) return false;
     if (group && !group.every((g, i) => r.groupPath[i] === g)) return false;
-    if (f.label && !matches(f.label, r.labels)) return false;
+    if (f.label && !matches(f.label, { ...r.labels, monitor: r.id, name: r.name, group: r.groupPath.join("/"), kind: r.kind, source: r.source })) return false;
     if (words.length) {
       const hay = `${r.name}\u0000${r.id}\u0000${r.groupPath.join("/")}`.toLowerCase();
       if (!words.every((w) => hay.includes(w))) return false;

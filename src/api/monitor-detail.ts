@@ -1,7 +1,8 @@
 /**
  * What a monitor's page shows, gathered on the server: latency by phase as chart columns
  * (uPlot's format: one array of times and one per series), the daily bar of the last 90 days,
- * uptime for every period, incidents and the last failures with every attempt.
+ * uptime for every period and the last failures with every attempt. (Incidents with their notes
+ * and acknowledgements come from `/api/v1/incidents`.)
  */
 import type { PhaseTimings } from "../core/types.ts";
 import { monitorBuckets, monitorResults } from "../store/dashboard-query.ts";
@@ -88,19 +89,18 @@ export const MAX_CHART_RESULTS = 70_000;
 export async function monitorDetail(store: Store, id: string, seq: number, now: number, range: ChartRange) {
   const days = 90;
   const dayFrom = bucketStart("day", now) - (days - 1) * BUCKET_MS.day;
-  const [results, failures, dayRows, uptime, incidents] = await Promise.all([
+  const [results, failures, dayRows, uptime] = await Promise.all([
     monitorResults(store.db, seq, { fromMs: now - RANGES[range].spanMs - RANGES[range].stepMs, limit: MAX_CHART_RESULTS }),
     monitorResults(store.db, seq, { limit: 10, failuresOnly: true }),
     monitorBuckets(store.db, seq, "day", dayFrom),
     store.uptime(now, [id]),
-    store.incidents({ monitorId: id, limit: 50 }),
   ]);
-  const byDay = new Array(days).fill(undefined).map((_, i) => dayRows.find((r) => r.bucket === dayFrom + i * BUCKET_MS.day));
+  const rows = new Map(dayRows.map((r) => [r.bucket, r]));
+  const byDay = Array.from({ length: days }, (_, i) => rows.get(dayFrom + i * BUCKET_MS.day));
   return {
     latency: latencySeries(results, now, range),
     daily: { fromMs: dayFrom, bucketMs: BUCKET_MS.day, bar: barString(byDay, days), uptime: byDay.map((d) => uptimePct(d)) },
     uptime: uptime.get(id),
-    incidents: incidents.map(({ monitorId: _m, ...i }) => ({ ...i, open: i.resolvedAt === undefined })),
     failures: failures.map((f) => ({ ...f, detail: f.detail ?? null })),
   };
 }
