@@ -49,8 +49,8 @@ export interface ResourceSpec<T> {
   inputsOf: (item: T) => Inputs;
   /** Defaults of a new item. */
   blank: Inputs;
-  /** Body sent, or what is wrong with the inputs. */
-  bodyOf: (inputs: Inputs, creating: boolean) => unknown;
+  /** Body sent (for `item` when editing), or what is wrong with the inputs. */
+  bodyOf: (inputs: Inputs, item: T | undefined) => unknown;
   /** Create: method and path. */
   create: [string, string];
   /** Update: method and path. */
@@ -111,7 +111,7 @@ function ResourceForm<T>({ spec, item, onDone }: { spec: ResourceSpec<T>; item: 
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
-    const body = spec.bodyOf(inputs, !item);
+    const body = spec.bodyOf(inputs, item);
     if (typeof body === "string") return setError(body);
     setBusy(true);
     setError(undefined);

@@ -1,14 +1,14 @@
 /**
- * The notification routing tree (Alertmanager's semantics): the root's defaults and its routes,
- * each with matchers, channels and timing. Deeper routes are edited as JSON inside their parent.
+ * Notification routes (Alertmanager's semantics): the file's root and routes (read-only here),
+ * then the routes made through the API, each with matchers, channels, grouping and timing.
  */
 import { useEffect, useState } from "preact/hooks";
-import { api, get } from "../api.ts";
-import { lines } from "../components/resource-editor.tsx";
-import { ErrorLine, Field, Section } from "../components/ui.tsx";
+import { get } from "../api.ts";
+import { lines, ResourceEditor, type ResourceSpec } from "../components/resource-editor.tsx";
 import { canEdit, type Session } from "../session.ts";
 
-interface RouteNode {
+interface RouteSpec {
+  name?: string;
   matchers?: string[];
   channels?: string[];
   groupBy?: string[];
@@ -16,112 +16,104 @@ interface RouteNode {
   groupInterval?: string | number;
   repeatInterval?: string | number;
   continue?: boolean;
-  routes?: RouteNode[];
+  routes?: RouteSpec[];
 }
 
-const TIMING = ["groupWait", "groupInterval", "repeatInterval"] as const;
+interface RouteItem {
+  name: string;
+  position: number | null;
+  source: string;
+  readOnly: boolean;
+  active: boolean;
+  spec: RouteSpec;
+}
 
-function RouteFields({ r, onChange, root }: { r: RouteNode; onChange: (r: RouteNode) => void; root?: boolean }) {
-  const [deeper, setDeeper] = useState(JSON.stringify(r.routes ?? [], null, 2));
+interface RoutesReply {
+  order: string;
+  root: { source: string | null; readOnly: boolean; spec: RouteSpec };
+  routes: RouteItem[];
+}
+
+const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
+
+const SPEC: ResourceSpec<RouteItem> = {
+  title: "Notification routes",
+  noun: "route",
+  list: async () => (await get<RoutesReply>("/api/v1/routes")).routes,
+  keyOf: (r) => r.name,
+  summary: (r) => (
+    <span class="muted">
+      {(r.spec.matchers ?? []).join(", ") || "everything"} → {(r.spec.channels ?? []).join(", ") || "no channel"}
+      {r.spec.continue ? " · continue" : ""}
+      {r.readOnly ? ` · from ${r.source}` : ""}
+      {r.active ? "" : " · not in force"}
+    </span>
+  ),
+  fields: [
+    { key: "name", label: "Name", required: true, createOnly: true, hint: "API routes are tried after the file's, by name" },
+    { key: "matchers", label: "Matchers", kind: "lines", hint: "One per line: severity=critical, group=~shop/.*", wide: true },
+    { key: "channels", label: "Channels", hint: "Comma-separated names" },
+    { key: "groupBy", label: "Group by", hint: "Labels, e.g. group, monitor" },
+    { key: "groupWait", label: "Group wait", hint: "e.g. 30s" },
+    { key: "groupInterval", label: "Group interval", hint: "e.g. 5m" },
+    { key: "repeatInterval", label: "Repeat every", hint: "e.g. 4h" },
+    { key: "continue", label: "Continue to the next routes", kind: "checkbox" },
+    { key: "routes", label: "Sub-routes (JSON list)", kind: "json", wide: true },
+  ],
+  inputsOf: (r) => ({
+    name: r.name,
+    matchers: (r.spec.matchers ?? []).join("\n"),
+    channels: (r.spec.channels ?? []).join(", "),
+    groupBy: (r.spec.groupBy ?? []).join(", "),
+    groupWait: str(r.spec.groupWait),
+    groupInterval: str(r.spec.groupInterval),
+    repeatInterval: str(r.spec.repeatInterval),
+    continue: r.spec.continue ? "true" : "",
+    routes: r.spec.routes?.length ? JSON.stringify(r.spec.routes, null, 2) : "",
+  }),
+  blank: { name: "", matchers: "", channels: "", groupBy: "", groupWait: "", groupInterval: "", repeatInterval: "", continue: "", routes: "" },
+  bodyOf: (i, r) => {
+    let routes: unknown;
+    if (i.routes?.trim()) {
+      try {
+        routes = JSON.parse(i.routes) as unknown;
+      } catch (e) {
+        return `Sub-routes: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      if (!Array.isArray(routes)) return "Sub-routes: must be a JSON list of routes";
+    }
+    const body: Record<string, unknown> = { name: r?.name ?? i.name, matchers: lines(i.matchers), channels: lines(i.channels) };
+    if (i.groupBy?.trim()) body.groupBy = lines(i.groupBy);
+    for (const k of ["groupWait", "groupInterval", "repeatInterval"] as const) if (i[k]?.trim()) body[k] = i[k]?.trim();
+    if (i.continue === "true") body.continue = true;
+    if (routes) body.routes = routes;
+    return body;
+  },
+  create: ["POST", "/api/v1/routes"],
+  update: (r) => ["PUT", `/api/v1/routes/${encodeURIComponent(r.name)}`],
+  remove: (r) => `/api/v1/routes/${encodeURIComponent(r.name)}`,
+  writable: (r) => !r.readOnly,
+};
+
+function RootInfo() {
+  const [r, setR] = useState<RoutesReply>();
+  useEffect(() => void get<RoutesReply>("/api/v1/routes").then(setR, () => undefined), []);
+  if (!r) return null;
+  const s = r.root.spec;
   return (
-    <div class="grid">
-      {!root ? (
-        <Field label="Matchers" hint="One per line: severity=critical, group=~shop/.*" wide>
-          <textarea rows={2} value={(r.matchers ?? []).join("\n")} onInput={(e) => onChange({ ...r, matchers: lines(e.currentTarget.value) })} />
-        </Field>
-      ) : null}
-      <Field label="Channels" hint="Comma-separated names">
-        <input value={(r.channels ?? []).join(", ")} onInput={(e) => onChange({ ...r, channels: lines(e.currentTarget.value) })} />
-      </Field>
-      <Field label="Group by" hint="Labels, e.g. group, monitor">
-        <input value={(r.groupBy ?? []).join(", ")} onInput={(e) => onChange({ ...r, groupBy: lines(e.currentTarget.value) })} />
-      </Field>
-      {TIMING.map((k) => (
-        <Field key={k} label={k === "groupWait" ? "Group wait" : k === "groupInterval" ? "Group interval" : "Repeat every"}>
-          <input value={r[k] === undefined ? "" : String(r[k])} onInput={(e) => onChange({ ...r, [k]: e.currentTarget.value || undefined })} />
-        </Field>
-      ))}
-      {!root ? (
-        <>
-          <label class="check">
-            <input type="checkbox" checked={r.continue === true} onChange={(e) => onChange({ ...r, continue: e.currentTarget.checked || undefined })} /> Continue to the next routes
-          </label>
-          <Field label="Sub-routes (JSON)" wide>
-            <textarea
-              class="code"
-              rows={3}
-              value={deeper}
-              onInput={(e) => {
-                setDeeper(e.currentTarget.value);
-                try {
-                  const v = JSON.parse(e.currentTarget.value) as RouteNode[];
-                  if (Array.isArray(v)) onChange({ ...r, routes: v.length ? v : undefined });
-                } catch {
-                  // Kept as typed until it parses.
-                }
-              }}
-            />
-          </Field>
-        </>
-      ) : null}
+    <div class="muted">
+      <p>{r.order}</p>
+      <p>
+        Root{r.root.source ? ` (${r.root.source})` : ""}: channels {(s.channels ?? []).join(", ") || "none"}
+        {s.groupBy ? ` · group by ${s.groupBy.join(", ")}` : ""}
+        {s.repeatInterval ? ` · repeat every ${s.repeatInterval}` : ""}
+      </p>
     </div>
   );
 }
 
 /** The page. */
 export function AlertRoutes({ session }: { session: Session }) {
-  const [tree, setTree] = useState<RouteNode>();
-  const [error, setError] = useState<string>();
-  const [saved, setSaved] = useState<string>();
-  const editable = canEdit(session);
-  useEffect(() => {
-    get<{ routes?: RouteNode; root?: RouteNode } & RouteNode>("/api/v1/routes").then(
-      (r) => setTree(r.routes ?? r.root ?? r),
-      (e: Error) => setError(e.message),
-    );
-  }, []);
-  if (!tree) return <main class="page">{error ? <ErrorLine error={error} /> : "Loading…"}</main>;
-  const children = tree.routes ?? [];
-  const setChild = (i: number, r: RouteNode) => setTree({ ...tree, routes: children.map((c, k) => (k === i ? r : c)) });
-  const save = async () => {
-    setError(undefined);
-    setSaved(undefined);
-    try {
-      await api("PUT", "/api/v1/routes", tree);
-      setSaved("Saved: the new routes are in force.");
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    }
-  };
-  return (
-    <main class="page">
-      <Section title="Notification routes" actions={editable ? <button class="primary" onClick={() => void save()}>Save routes</button> : null}>
-        <p class="muted">An incident's labels go down the tree; the first matching route (and the next ones, with continue) sends to its channels. The root catches everything else.</p>
-        <fieldset class="route" disabled={!editable}>
-          <legend>Root (defaults)</legend>
-          <RouteFields r={tree} root onChange={setTree} />
-        </fieldset>
-        {children.map((c, i) => (
-          <fieldset class="route" key={i} disabled={!editable}>
-            <legend>
-              Route {i + 1}{" "}
-              {editable ? (
-                <button type="button" class="small danger" onClick={() => setTree({ ...tree, routes: children.filter((_, k) => k !== i) })}>
-                  Remove
-                </button>
-              ) : null}
-            </legend>
-            <RouteFields r={c} onChange={(r) => setChild(i, r)} />
-          </fieldset>
-        ))}
-        {editable ? (
-          <button type="button" onClick={() => setTree({ ...tree, routes: [...children, { matchers: [], channels: [] }] })}>
-            Add a route
-          </button>
-        ) : null}
-        <ErrorLine error={error} />
-        {saved ? <p class="note" role="status">{saved}</p> : null}
-      </Section>
-    </main>
-  );
+  return <ResourceEditor spec={SPEC} editable={canEdit(session)} intro={<RootInfo />} />;
 }
+

@@ -9,8 +9,16 @@ interface Channel {
   name: string;
   type: string;
   settings: Record<string, unknown>;
-  readOnly?: boolean;
   source?: string;
+  readOnly?: boolean;
+  active?: boolean;
+  /** The entry as written (secrets masked). */
+  spec?: Record<string, unknown>;
+}
+
+function settingsOf(c: Channel): Record<string, unknown> {
+  const { name: _n, type: _t, ...rest } = c.spec ?? c.settings;
+  return rest;
 }
 
 const SPEC: ResourceSpec<Channel> = {
@@ -21,25 +29,26 @@ const SPEC: ResourceSpec<Channel> = {
   summary: (c) => (
     <>
       <span class="tag">{c.type}</span>
-      {c.readOnly ? <span class="muted"> from {c.source ?? "a file"}</span> : null}
+      {c.readOnly && c.source ? <span class="muted"> from {c.source}</span> : null}
+      {c.active === false ? <span class="muted"> (not in force)</span> : null}
     </>
   ),
   fields: [
     { key: "name", label: "Name", required: true, createOnly: true },
     { key: "type", label: "Type", kind: "select", options: KINDS },
-    { key: "settings", label: "Settings (JSON)", kind: "json", wide: true, hint: "As in a configuration file, e.g. {\"url\": \"https://…\"}. Secret values show as ******** and are kept unless replaced." },
+    { key: "settings", label: "Settings (JSON)", kind: "json", wide: true, hint: "As in a configuration file, e.g. {\"url\": \"https://…\"}. Secrets show as ******** and keep their value unless replaced." },
   ],
-  inputsOf: (c) => ({ name: c.name, type: c.type, settings: JSON.stringify(c.settings, null, 2) }),
+  inputsOf: (c) => ({ name: c.name, type: c.type, settings: JSON.stringify(settingsOf(c), null, 2) }),
   blank: { name: "", type: "webhook", settings: '{\n  "url": "https://"\n}' },
-  bodyOf: (i) => {
+  bodyOf: (i, c) => {
     const settings = jsonField("settings", i.settings ?? "");
     if (typeof settings === "string") return settings;
-    return { ...settings, name: i.name, type: i.type };
+    return { ...settings, name: c?.name ?? i.name, type: i.type };
   },
   create: ["POST", "/api/v1/channels"],
   update: (c) => ["PUT", `/api/v1/channels/${encodeURIComponent(c.name)}`],
   remove: (c) => `/api/v1/channels/${encodeURIComponent(c.name)}`,
-  writable: (c) => !c.readOnly,
+  writable: (c) => c.readOnly === false,
   rowActions: (c, done) => (
     <button
       onClick={() =>

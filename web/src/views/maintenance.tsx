@@ -13,7 +13,10 @@ interface Window {
   comment?: string;
   open: { from: string; to: string } | null;
   monitors: number;
+  source?: string;
   readOnly?: boolean;
+  /** The window as written (API windows). */
+  spec?: { matchers?: string[]; start?: string; end?: string; cron?: string; duration?: string | number; timezone?: string; comment?: string };
 }
 
 /** `2026-06-10T14:00` (local, for the input) from an ISO time. */
@@ -34,6 +37,7 @@ const SPEC: ResourceSpec<Window> = {
       {w.open ? <span class="badge st-maintenance">Open until {new Date(w.open.to).toLocaleString()}</span> : null}{" "}
       <span class="muted">
         {w.cron ? `${w.cron} (${w.timezone ?? "UTC"}) for ${w.duration}` : `${w.start ? new Date(w.start).toLocaleString() : ""} → ${w.end ? new Date(w.end).toLocaleString() : ""}`} · {w.matchers.join(", ") || "every monitor"} · {w.monitors} monitor{w.monitors === 1 ? "" : "s"}
+        {w.readOnly && w.source ? ` · from ${w.source}` : ""}
       </span>
     </>
   ),
@@ -47,10 +51,13 @@ const SPEC: ResourceSpec<Window> = {
     { key: "timezone", label: "Time zone", hint: "IANA name, e.g. Europe/Berlin" },
     { key: "comment", label: "Comment", wide: true },
   ],
-  inputsOf: (w) => ({ name: w.name, matchers: w.matchers.join("\n"), start: localInput(w.start), end: localInput(w.end), cron: w.cron ?? "", duration: w.duration ?? "", timezone: w.timezone ?? "", comment: w.comment ?? "" }),
+  inputsOf: (w) => {
+    const s = w.spec ?? w;
+    return { name: w.name, matchers: (s.matchers ?? []).join("\n"), start: localInput(s.start), end: localInput(s.end), cron: s.cron ?? "", duration: s.duration === undefined ? "" : String(s.duration), timezone: s.timezone ?? "", comment: s.comment ?? "" };
+  },
   blank: { name: "", matchers: "", start: "", end: "", cron: "", duration: "", timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, comment: "" },
-  bodyOf: (i) => {
-    const body: Record<string, unknown> = { name: i.name, matchers: lines(i.matchers) };
+  bodyOf: (i, w) => {
+    const body: Record<string, unknown> = { name: w?.name ?? i.name, matchers: lines(i.matchers) };
     if (i.cron?.trim()) {
       if (!i.duration?.trim()) return "A recurring window needs a duration (For).";
       Object.assign(body, { cron: i.cron.trim(), duration: i.duration.trim(), ...(i.timezone?.trim() ? { timezone: i.timezone.trim() } : {}) });
@@ -64,7 +71,7 @@ const SPEC: ResourceSpec<Window> = {
   create: ["POST", "/api/v1/maintenance"],
   update: (w) => ["PUT", `/api/v1/maintenance/${encodeURIComponent(w.name)}`],
   remove: (w) => `/api/v1/maintenance/${encodeURIComponent(w.name)}`,
-  writable: (w) => !w.readOnly,
+  writable: (w) => w.readOnly === false,
 };
 
 /** The page. */

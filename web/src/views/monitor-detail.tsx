@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, get, monitorPath, qs } from "../api.ts";
 import { StatusBar } from "../components/bar.tsx";
+import type { LatencyChart as LatencyChartType } from "../components/latency-chart.tsx";
 import { ErrorLine, Section, StateBadge } from "../components/ui.tsx";
 import { ms, pct, span, STATE_WORD, when } from "../format.ts";
 import { listen } from "../live.ts";
@@ -17,7 +18,7 @@ import { IncidentsPanel } from "./incidents-panel.tsx";
 
 type Range = "1h" | "24h" | "7d";
 
-type ChartComponent = typeof import("../components/latency-chart.tsx").LatencyChart;
+type ChartComponent = typeof LatencyChartType;
 let chartModule: Promise<ChartComponent> | undefined;
 
 /** The chart (and uPlot) load with the first monitor page, not with the listing. */
