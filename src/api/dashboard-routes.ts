@@ -162,7 +162,7 @@ export async function dashboardRoutes(app: FastifyInstance, d: DashboardDeps): P
 
   app.get(
     "/api/v1/events",
-    { schema: { tags, summary: "Live updates (Server-Sent Events)", description: "`text/event-stream`. Events: `hello` on connect; `status` {id, from, to, at} on every state change; `result` [{id, health, latencyMs, at}] at most once a second (latest per monitor); `resync` when the client fell behind and events were dropped (fetch the state again); a comment every 15 s.", response: { 200: Type.String({ description: "An endless event stream." }) } } },
+    { schema: { tags, summary: "Live updates (Server-Sent Events)", description: "`text/event-stream`. Events: `hello` on connect; `status` {id, from, to, at, reason?} on every state change (reason: the incident's cause when it went down); `result` [{id, health, latencyMs, at}] at most once a second (latest per monitor); `resync` when the client fell behind and events were dropped (fetch the state again); a comment every 15 s.", response: { 200: Type.String({ description: "An endless event stream." }) } } },
     (_req, reply) => {
       reply.hijack();
       d.events.open(reply.raw);

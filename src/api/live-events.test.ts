@@ -99,12 +99,15 @@ monitors:
       await waitFor("up", () => engine.get("site")?.state.status === "up", 5000);
       code = 503;
       await waitFor("a down status event", () => parsed<{ id: string; to: string }>(s, "status").some((e) => e.id === "site" && e.to === "down"), 5000);
-      const down = parsed<{ id: string; from: string; to: string; at: number }>(s, "status").find((e) => e.to === "down");
+      const down = parsed<{ id: string; from: string; to: string; at: number; reason?: string }>(s, "status").find((e) => e.to === "down");
       assert.equal(down?.from, "up");
+      assert.match(down?.reason ?? "", /503/, "a down event says why");
       assert.ok(Math.abs((down?.at ?? 0) - Date.now()) < 5000);
       await waitFor("a down result", () => parsed<Array<{ id: string; health: string }>>(s, "result").some((b) => b.some((r) => r.id === "site" && r.health === "down")), 5000);
       code = 200;
       await waitFor("back up", () => parsed<{ to: string }>(s, "status").filter((e) => e.to === "up").length > 0 && parsed<{ to: string }>(s, "status").at(-1)?.to === "up", 5000);
+      const recovered = parsed<{ to: string; at: number }>(s, "status").at(-1)?.at ?? 0;
+      await waitFor("an up result after recovery", () => parsed<Array<{ health: string; at: number }>>(s, "result").some((b) => b.some((r) => r.health === "up" && r.at >= recovered)), 5000);
       const batches = parsed<Array<{ id: string; health: string; latencyMs: number | null; at: number }>>(s, "result");
       // 100 ms checks, 100 ms batches: never more than one result per monitor in a batch.
       for (const b of batches) assert.equal(new Set(b.map((r) => r.id)).size, b.length);

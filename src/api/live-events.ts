@@ -21,6 +21,8 @@ export interface StatusEvent {
   to: MonitorStatus;
   /** Epoch ms of the change. */
   at: number;
+  /** Why, when it went down: the cause of the incident it opened. */
+  reason?: string;
 }
 
 /** A result as sent (the latest per monitor within a batch). */
@@ -89,7 +91,12 @@ export class LiveEvents {
   attach(engine: Engine): void {
     if (this.attached === engine) return;
     this.attached = engine;
-    engine.onStatus((id, from, to, at) => this.status({ id, from, to, at }));
+    engine.onStatus((id, from, to, at) => {
+      if (!this.clients.size) return;
+      // The engine has taken the new state when it calls: a down monitor's incident is there.
+      const cause = to === "down" ? engine.get(id)?.state.incident?.cause : undefined;
+      this.status({ id, from, to, at, ...(cause ? { reason: cause } : {}) });
+    });
     engine.onObservation((o) => this.result(o));
   }
 

@@ -71,8 +71,9 @@ export function App() {
   if (!session) return <main class="page loading">Loading…</main>;
   if (session.kind === "none") return <Login onDone={(user) => setSession({ kind: "user", user })} />;
   const current = parts[0] === "new" || !parts[0] ? "monitors" : parts[0];
+  const listing = !parts[0] || (parts[0] === "monitors" && !parts[1]);
   return (
-    <div class="shell">
+    <div class={`shell${listing ? " fixed" : ""}`}>
       <header class="topbar">
         <a class="brand" href={href([])} aria-label="Upbeat home">
           <svg viewBox="0 0 32 32" width="22" height="22" aria-hidden="true"><path d="M3 17h6l3-7 5 13 3-6h9" fill="none" stroke="currentColor" stroke-width="3" stroke-linecap="round" stroke-linejoin="round" /></svg>

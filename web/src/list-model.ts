@@ -159,7 +159,7 @@ export class ListModel {
     }
     const i = this.pos.get(e.id);
     const row = i === undefined ? undefined : this.rows.get(i);
-    if (row) this.rows.set(i as number, { ...row, state: e.to, since: e.at, ...(e.to === "up" ? { reason: undefined } : {}) } as Row);
+    if (row) this.rows.set(i as number, { ...row, state: e.to, since: e.at, reason: e.to === "down" || e.to === "degraded" ? (e.reason ?? row.reason) : undefined });
     this.refreshSoon();
     this.notifyLater();
   }

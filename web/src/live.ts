@@ -11,6 +11,8 @@ export interface StatusEvent {
   from: State;
   to: State;
   at: number;
+  /** The incident's cause, when it went down. */
+  reason?: string;
 }
 
 /** A result (the latest of a monitor within a batch). */

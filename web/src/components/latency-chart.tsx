@@ -61,6 +61,8 @@ export function LatencyChart({ series }: { series: Series }) {
           stroke: COLORS[p],
           fill: `${COLORS[p]}cc`,
           width: 1,
+          // A step without checks is not a drop to zero: the line goes on to the next one.
+          spanGaps: true,
           value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => (idx === null ? "—" : ms(raw[k]?.[idx] ?? null)),
         })),
         {
