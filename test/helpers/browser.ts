@@ -3,11 +3,15 @@
  * run in a fresh profile. When Chromium is missing its tests are skipped with the reason, or fail
  * when UPBEAT_REQUIRE_SERVICES=1. Also makes sure `web/dist` was built from the current sources.
  */
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { buildWeb, isFresh } from "../../scripts/build-web.ts";
+import { startCli } from "./cli.ts";
+import { waitFor } from "./wait.ts";
 
 /** The browser (overridable for other machines). */
 export const CHROMIUM = process.env.UPBEAT_TEST_CHROMIUM ?? "/usr/bin/chromium";
@@ -55,3 +59,25 @@ export const SCREENSHOTS = fileURLToPath(new URL("../../docs/screenshots/", impo
 
 /** Path of a screenshot file. */
 export const screenshotPath = (name: string): string => join(SCREENSHOTS, `${name}.png`);
+
+/** Starts `upbeat serve` and waits for /readyz (a busy machine may take a while to compile and hash). */
+export async function serveReady(port: number, args: string[], env: Record<string, string>): Promise<ChildProcess> {
+  const child = startCli(["serve", "--listen", `127.0.0.1:${port}`, ...args], env);
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => (err += d));
+  try {
+    await waitFor("ready", () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false), 90_000, 100);
+  } catch (e) {
+    child.kill("SIGKILL");
+    throw new Error(`${e instanceof Error ? e.message : String(e)}: ${err.slice(-2000)}`);
+  }
+  return child;
+}
+
+/** Stops a server and waits for it to exit. */
+export async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  await exited;
+}
