@@ -19,6 +19,7 @@ import { sendError } from "./app.ts";
 import { barString, countStates, filterRows, groupTree, type ListRow, type RowFilter, type SortKey, sortRows, sumHours, uptimePct } from "./dashboard-rows.ts";
 import type { Row} from "./dashboard-schemas.ts";
 import { Dashboard, DetailQuery, ErrorBody, RowsPage, RowsQuery } from "./dashboard-schemas.ts";
+import { DashboardIndex } from "./dashboard-index.ts";
 import type { LiveEvents } from "./live-events.ts";
 import { compression, webStatic } from "./web-static.ts";
 import { type ChartRange, monitorDetail, PHASES } from "./monitor-detail.ts";
@@ -38,15 +39,31 @@ export interface DashboardDeps {
 /** Segments of the listing's bar (one per hour). */
 export const BAR_HOURS = 24;
 
-/** Every monitor as a listing row, states overlaid from the engine. */
-async function allRows(d: DashboardDeps, needLabels: boolean, seq?: number): Promise<ListRow[]> {
+const indexes = new WeakMap<Engine, DashboardIndex>();
+
+/** The index over the running engine, if one runs. */
+function indexOf(d: DashboardDeps): DashboardIndex | undefined {
   const engine = d.engine();
-  const listed = await listMonitors(d.store.db, needLabels && !engine, seq);
+  if (!engine) return undefined;
+  let index = indexes.get(engine);
+  if (!index) indexes.set(engine, (index = new DashboardIndex(d.store, engine)));
+  return index;
+}
+
+/** A listing kept for a few seconds: paging through it, or reloading, needs no new sort of 10,000 rows. */
+export const LISTING_CACHE_MS = 5000;
+
+/** Every monitor as a listing row: from the engine's memory while it runs, else from the store. */
+async function allRows(d: DashboardDeps, needLabels: boolean, seq?: number): Promise<ListRow[]> {
+  const index = indexOf(d);
+  if (index) {
+    const rows = await index.rows();
+    return seq === undefined ? rows : rows.filter((r) => r.seq === seq);
+  }
+  const listed = await listMonitors(d.store.db, needLabels, seq);
   return listed.map((m) => {
-    const live = engine?.get(m.id);
     const answered = m.last && m.last.health !== "down";
     const failing = m.last && m.last.health !== "up" && m.last.reason;
-    const own = live ? live.monitor.settings.labels : (m.labels ?? {});
     return {
       seq: m.seq,
       id: m.id,
@@ -54,12 +71,12 @@ async function allRows(d: DashboardDeps, needLabels: boolean, seq?: number): Pro
       groupPath: m.groupPath,
       kind: m.kind,
       source: m.source,
-      status: live?.state.status ?? m.status,
-      since: live ? live.state.since : m.since,
+      status: m.status,
+      since: m.since,
       latencyMs: answered ? (m.last?.durationMs ?? null) : null,
       lastAt: m.last?.at ?? null,
       reason: failing ? (m.last?.reason ?? null) : null,
-      labels: own,
+      labels: m.labels ?? {},
     };
   });
 }
@@ -115,14 +132,34 @@ async function page(d: DashboardDeps, rows: ListRow[], q: Query, now: number): P
 
 const emptyStats = (): PeriodStats => ({ checks: 0, failures: 0, degraded: 0, downtimeSec: 0, uptimePct: null, latencyAvgMs: null, latencyMinMs: null, latencyMaxMs: null });
 
+/** A filtered, sorted listing and, once asked for, the summary of every monitor. */
+interface Listing {
+  all: ListRow[];
+  rows: ListRow[];
+  version: number;
+  at: number;
+  summary?: Omit<Static<typeof Dashboard>, "page" | "now" | "version">;
+}
+
 /** Registers the routes. */
 export async function dashboardRoutes(app: FastifyInstance, d: DashboardDeps): Promise<void> {
   const tags = ["dashboard"];
-  const listing = async (q: Query) => {
+  // Listings by filter and order, valid while no state changed (and for a few seconds at most).
+  const cache = new Map<string, Listing>();
+  const listing = async (q: Query): Promise<Listing | { error: string }> => {
     const f = filterOf(q);
     if ("error" in f) return f;
+    const index = indexOf(d);
+    const key = JSON.stringify([q.q, q.state, q.group, q.label, q.kind, q.sort]);
+    const hit = index ? cache.get(key) : undefined;
+    if (hit && index && hit.version === index.version && Math.abs(d.now() - hit.at) < LISTING_CACHE_MS) return hit;
     const all = await allRows(d, f.label !== undefined);
-    return { all, rows: sortRows(filterRows(all, f), (q.sort ?? "problems") as SortKey) };
+    const made: Listing = { all, rows: sortRows(filterRows(all, f), (q.sort ?? "problems") as SortKey), version: index?.version ?? -1, at: d.now() };
+    if (index) {
+      if (cache.size >= 50) cache.clear();
+      cache.set(key, made);
+    }
+    return made;
   };
 
   app.get<{ Querystring: Query }>(
@@ -132,7 +169,8 @@ export async function dashboardRoutes(app: FastifyInstance, d: DashboardDeps): P
       const now = d.now();
       const l = await listing(req.query);
       if ("error" in l) return sendError(reply, 400, "UPBEAT_BAD_REQUEST", l.error);
-      return { version: UPBEAT_VERSION, now, total: l.all.length, counts: countStates(l.all), groups: groupTree(l.all), kinds: [...new Set(l.all.map((r) => r.kind))].sort(), page: await page(d, l.rows, req.query, now) };
+      l.summary ??= { total: l.all.length, counts: countStates(l.all), groups: groupTree(l.all), kinds: [...new Set(l.all.map((r) => r.kind))].sort() };
+      return { version: UPBEAT_VERSION, now, ...l.summary, page: await page(d, l.rows, req.query, now) };
     },
   );
 

@@ -68,13 +68,31 @@ export function filterRows(rows: readonly ListRow[], f: RowFilter): ListRow[] {
     if (f.states && !f.states.has(r.status)) return false;
     if (f.kind && r.kind !== f.kind) return false;
     if (group && !group.every((g, i) => r.groupPath[i] === g)) return false;
-    if (f.label && !matches(f.label, { ...r.labels, monitor: r.id, name: r.name, group: r.groupPath.join("/"), kind: r.kind, source: r.source })) return false;
+    if (f.label && !matches(f.label, { [f.label.label]: labelValue(r, f.label.label) })) return false;
     if (words.length) {
       const hay = `${r.name}\u0000${r.id}\u0000${r.groupPath.join("/")}`.toLowerCase();
       if (!words.every((w) => hay.includes(w))) return false;
     }
     return true;
   });
+}
+
+/** A row's label as matchers see it: the built-in `monitor`, `name`, `group`, `kind`, `source`, else its own. */
+function labelValue(r: ListRow, label: string): string {
+  switch (label) {
+    case "monitor":
+      return r.id;
+    case "name":
+      return r.name;
+    case "group":
+      return r.groupPath.join("/");
+    case "kind":
+      return r.kind;
+    case "source":
+      return r.source;
+    default:
+      return r.labels[label] ?? "";
+  }
 }
 
 const byName = (a: ListRow, b: ListRow): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

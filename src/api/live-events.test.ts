@@ -121,6 +121,31 @@ monitors:
     await waitFor("the hub forgets a closed stream", () => hub.counters().clients === 0, 2000);
   });
 
+  test("while the engine runs, the listing comes from its memory and follows every change at once", async () => {
+    code = 200;
+    await waitFor("up", () => engine.get("site")?.state.status === "up", 5000);
+    const rows = async (qs = "") => (await app.inject({ method: "GET", url: `/api/v1/dashboard/rows${qs}` })).json() as { total: number; rows: Array<{ id: string; state: string; latencyMs: number | null; reason?: string; readOnly: boolean }> };
+    await waitFor("a latency", async () => (await rows()).rows[0]?.latencyMs !== null, 5000);
+    const up = (await rows()).rows[0];
+    assert.equal(up?.state, "up");
+    assert.ok((up?.latencyMs ?? -1) >= 0);
+    code = 503;
+    await waitFor("down in the engine", () => engine.get("site")?.state.status === "down", 5000);
+    // No wait: a state change makes the kept listing stale.
+    const down = (await rows("?state=down")).rows[0];
+    assert.equal(down?.id, "site");
+    assert.equal(down?.latencyMs, null);
+    await waitFor("the reason", async () => /503/.test((await rows()).rows[0]?.reason ?? ""), 5000);
+    code = 200;
+    const extra = configOf(`monitors:\n  - { id: extra, name: Extra, url: "${target.url}/x" }`).monitors[0];
+    await engine.create({ ...(extra as NonNullable<typeof extra>), source: { format: "ping" } });
+    await waitFor("the new monitor listed", async () => (await rows()).total === 2, 5000);
+    const dash = (await app.inject({ method: "GET", url: "/api/v1/dashboard" })).json() as { total: number; counts: Record<string, number> };
+    assert.equal(dash.total, 2);
+    assert.equal(Object.values(dash.counts).reduce((a, b) => a + b, 0), 2);
+    await waitFor("both up", () => engine.get("site")?.state.status === "up", 5000);
+  });
+
   test("a client that stops reading is cut off, then told to resync once it drains", async () => {
     const small = new LiveEvents({ maxBufferedBytes: 64 * 1024, flushMs: 60_000, heartbeatMs: 60_000 });
     const server = http.createServer((_req, res) => small.open(res));
