@@ -1,7 +1,8 @@
 /** The dated sections appended to bench/RESULTS.md. */
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import type { ScenarioReport } from "./types.ts";
+import { targetTable } from "./targets.ts";
+import type { ScenarioReport, TargetCheck } from "./types.ts";
 
 const HEADER = `# Benchmark results
 
@@ -16,13 +17,15 @@ export function machineLine(): string {
   return `${os.availableParallelism()} cores (availableParallelism), ${gib} GiB RAM, ${cpu}, Node ${process.version}, ${os.type()} ${os.release()}`;
 }
 
-/** A whole section: heading with the date, machine, command, then each scenario's report. */
-export function section(date: Date, command: string, reports: ReadonlyArray<[string, ScenarioReport]>): string {
-  const parts = [`## ${date.toISOString().slice(0, 16).replace("T", " ")} UTC: ${reports.map(([n]) => n).join(", ")}`, "", `- Machine: ${machineLine()}`, `- Command: \`${command}\``, ""];
+/** A whole section: heading with the date, machine, command, then each scenario's report, then the target table of the run. */
+export function section(date: Date, command: string, reports: ReadonlyArray<[string, ScenarioReport]>, checks: readonly TargetCheck[] = [], smoke = false): string {
+  const title = `${date.toISOString().slice(0, 16).replace("T", " ")} UTC: ${reports.map(([n]) => n).join(", ")}${smoke ? " (SMOKE run: tiny sizes, not recorded)" : ""}`;
+  const parts = [`## ${title}`, "", `- Machine: ${machineLine()}`, `- Command: \`${command}\``, ""];
   for (const [name, r] of reports) {
     parts.push(`### ${name}`, "", r.setup, "", r.table, "", `Note: ${r.note}`, "");
     if (r.profile) parts.push(r.profile, "");
   }
+  if (checks.length) parts.push("### Targets of this run", "", targetTable(checks), "");
   return parts.join("\n");
 }
 

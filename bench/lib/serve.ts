@@ -28,6 +28,8 @@ export interface ServeOptions {
   nodeFlags?: string[];
   /** How long to wait for `/readyz` to answer 200. */
   readyTimeoutMs?: number;
+  /** Environment variables for the server on top of the cleaned one (e.g. `UPBEAT_ADMIN_API_KEY`). */
+  env?: Record<string, string>;
 }
 
 /** The `/readyz` figures the scenarios read. */
@@ -105,7 +107,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   const statsdPort = o.statsd ? await freePort() : undefined;
   const args = ["serve", "--listen", `127.0.0.1:${String(httpPort)}`, "--statsd", statsdPort === undefined ? "off" : `127.0.0.1:${String(statsdPort)}`, "--data", o.dataDir, ...(o.configFile ? ["--config", o.configFile] : [])];
   // The tether ties the server's life to the harness (IPC disconnect, cap) without touching src/.
-  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), "--import", "tsx", "--import", TETHER, "src/main.ts", ...args], { cwd: ROOT, env: serveEnv(o.capMs), stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), "--import", "tsx", "--import", TETHER, "src/main.ts", ...args], { cwd: ROOT, env: { ...serveEnv(o.capMs), ...o.env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   if (child.pid === undefined) throw new Error("could not start upbeat serve");
   live.add(child);
   const cap = setTimeout(() => child.kill("SIGKILL"), o.capMs);

@@ -81,9 +81,9 @@ end
   writeFileSync(file, lua);
 }
 
-/** Runs `wrk -t threads -c connections -d seconds --latency -s script url`; rejects on a non-zero exit or missing figures. */
-export function runWrk(o: { wrk: string; url: string; script: string; threads: number; connections: number; seconds: number }): Promise<WrkResult> {
-  const args = ["-t", String(o.threads), "-c", String(o.connections), "-d", `${String(o.seconds)}s`, "--latency", "-s", o.script, o.url];
+/** Runs `wrk -t threads -c connections -d seconds --latency [-H header…] -s script url`; rejects on a non-zero exit or missing figures. */
+export function runWrk(o: { wrk: string; url: string; script: string; threads: number; connections: number; seconds: number; headers?: string[] }): Promise<WrkResult> {
+  const args = ["-t", String(o.threads), "-c", String(o.connections), "-d", `${String(o.seconds)}s`, "--latency", ...(o.headers ?? []).flatMap((h) => ["-H", h]), "-s", o.script, o.url];
   return new Promise((resolve, reject) => {
     const child = spawn(o.wrk, args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";

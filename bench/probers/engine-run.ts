@@ -6,27 +6,30 @@
  * was stored. Args: JSON `EngineRunConfig`.
  */
 import BetterSqlite3 from "better-sqlite3";
-import pino from "pino";
-import { loadText } from "../../src/config/load.ts";
-import type { UpbeatConfig } from "../../src/config/model.ts";
+import { sql } from "kysely";
 import { Engine } from "../../src/engine/engine.ts";
 import { PROBES } from "../../src/probes/registry.ts";
-import { openStore } from "../../src/store/open.ts";
+import { openStore, type StoreSpec } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/types.ts";
 import { type RunningProfile, startProfile } from "../lib/cpu-profile.ts";
 import { boundLifetime, fail, fromParent, toParent } from "../lib/child-side.ts";
 import { type Message } from "../lib/child.ts";
+import { countingLog, monitorsConfig } from "../lib/engine-setup.ts";
 
 /** What the engine child is told (JSON in argv[2]). */
 export interface EngineRunConfig {
   /** Target base URL (loopback), without a trailing slash; monitor i checks `<baseUrl>/m/<i>`. */
   baseUrl: string;
+  /** Several targets instead (processes or ports): monitor i checks `<baseUrls[i % n]>/m/<i>`. */
+  baseUrls?: string[];
   /** Monitors. */
   monitors: number;
   /** Check interval of every monitor. */
   intervalMs: number;
-  /** SQLite file (its directory is created). */
+  /** SQLite file (its directory is created); used unless `store` is given. */
   dbFile: string;
+  /** Another store (PostgreSQL); rows by health are then counted through it before it closes. */
+  store?: StoreSpec;
   /** Time after start before `ready` (not measured). */
   warmupMs: number;
   /** Lifetime cap of the process. */
@@ -61,40 +64,6 @@ function percentiles(chunks: readonly Float64Array[]): LatenessFigures {
   return { count: n, p50: q(0.5), p99: q(0.99), max: n ? (v[n - 1] as number) : 0 };
 }
 
-function configFor(cfg: EngineRunConfig): UpbeatConfig {
-  const lines = ["monitors:"];
-  const width = String(cfg.monitors - 1).length;
-  for (let i = 0; i < cfg.monitors; i++) lines.push(`  - { name: m${String(i).padStart(width, "0")}, url: "${cfg.baseUrl}/m/${String(i)}" }`);
-  const { config, problems } = loadText("engine-capacity.yaml", lines.join("\n"), { env: {} });
-  const errors = problems.filter((p) => p.severity === "error");
-  if (errors.length) throw new Error(`bad bench config: ${JSON.stringify(errors.slice(0, 3))}`);
-  // As test/helpers/engine.ts does: the interval is set on the resolved settings.
-  for (const m of config.monitors) m.settings.intervalMs = cfg.intervalMs;
-  return config;
-}
-
-/** A pino logger at warn level that counts messages (a few are echoed to stderr) instead of printing thousands; process warnings are counted too. */
-function countingLog() {
-  const counts: Record<string, number> = {};
-  let echoed = 0;
-  const log = pino(
-    { level: "warn" },
-    {
-      write(line: string) {
-        const msg = String((JSON.parse(line) as { msg?: unknown }).msg ?? "?");
-        counts[msg] = (counts[msg] ?? 0) + 1;
-        if (echoed++ < 5) process.stderr.write(`engine-run: ${line}`);
-      },
-    },
-  );
-  // Node's own process warnings (printed to stderr as usual) are counted with the log messages.
-  process.on("warning", (w) => {
-    const key = `process warning ${w.name}: ${w.message.slice(0, 80)}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  });
-  return { log, counts };
-}
-
 /** Records every lateness sample the engine takes (its own window keeps only the last 65,536). */
 function tapLateness(engine: Engine): { take(): Float64Array } {
   let window: number[] = [];
@@ -109,6 +78,27 @@ function tapLateness(engine: Engine): { take(): Float64Array } {
       window = [];
       return out;
     },
+  };
+}
+
+/** Rows stored by health, through the store's own connection (PostgreSQL: committed rows, as any client sees them). */
+async function storeByHealth(store: Store): Promise<Record<string, number>> {
+  const rows = await store.db.selectFrom("results").select(["health", sql<number>`count(*)`.as("n")]).groupBy("health").execute();
+  return Object.fromEntries(rows.map((r) => [r.health, Number(r.n)]));
+}
+
+/** The scheduler's backlog (runs waiting for a slot), sampled every second between marks. */
+function sampleBacklog(engine: Engine) {
+  let samples: number[] = [];
+  const timer = setInterval(() => samples.push(engine.stats().backlog), 1000);
+  timer.unref();
+  return {
+    take: () => {
+      const s = samples;
+      samples = [];
+      return { backlogMax: s.length ? Math.max(...s) : 0, backlogMean: s.length ? s.reduce((a, b) => a + b, 0) / s.length : 0, backlogSamples: s.length };
+    },
+    stop: () => clearInterval(timer),
   };
 }
 
@@ -131,20 +121,23 @@ async function finish(engine: Engine, store: Store, cfg: EngineRunConfig, profil
   const checks = engine.checks;
   const results = await store.countResults();
   const droppedResults = engine.writer.droppedResults;
+  const viaStore = cfg.store ? await storeByHealth(store) : undefined;
   await store.close();
-  return { type: "finished", checks, results, droppedResults, stopMs, byHealth: resultsByHealth(cfg.dbFile), lateness: percentiles(all), logCounts: counts };
+  return { type: "finished", checks, results, droppedResults, stopMs, byHealth: viaStore ?? resultsByHealth(cfg.dbFile), lateness: percentiles(all), logCounts: counts };
 }
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? "{}") as EngineRunConfig;
   boundLifetime(cfg.capMs);
-  const config = configFor(cfg);
-  const store = await openStore({ kind: "sqlite", file: cfg.dbFile });
-  const { log, counts } = countingLog();
+  const urls = cfg.baseUrls?.length ? cfg.baseUrls : [cfg.baseUrl];
+  const config = monitorsConfig(cfg.monitors, (i) => `${urls[i % urls.length] as string}/m/${String(i)}`, cfg.intervalMs);
+  const store = await openStore(cfg.store ?? { kind: "sqlite", file: cfg.dbFile });
+  const { log, counts } = countingLog("engine-run");
   const startedAt = performance.now();
   const engine = await Engine.start(config, { store, probes: PROBES, log });
   const startMs = performance.now() - startedAt;
   const tap = tapLateness(engine);
+  const backlog = sampleBacklog(engine);
   await new Promise((r) => setTimeout(r, cfg.warmupMs));
   const all: Float64Array[] = [];
   let profile: RunningProfile | undefined;
@@ -153,11 +146,12 @@ async function main(): Promise<void> {
     if (m.type !== "mark") return;
     if (marks++ === 0) {
       tap.take();
+      backlog.take();
       if (cfg.profilePath) profile = await startProfile(cfg.profilePath);
     }
     const samples = tap.take();
     all.push(samples);
-    toParent({ type: "marked", atMs: performance.now(), ...engine.stats(), lateness: percentiles([samples]), engineWindow: engine.lateness.summary(), notUp: engine.states().filter((s) => s.status !== "up").length });
+    toParent({ type: "marked", atMs: performance.now(), ...engine.stats(), ...backlog.take(), lateness: percentiles([samples]), engineWindow: engine.lateness.summary(), notUp: engine.states().filter((s) => s.status !== "up").length });
   };
   const listener = (m: Message) => void onMark(m).catch(fail);
   process.on("message", listener);
@@ -165,6 +159,7 @@ async function main(): Promise<void> {
   toParent({ type: "ready", startMs, checks: engine.checks });
   await finishing;
   process.off("message", listener);
+  backlog.stop();
   toParent(await finish(engine, store, cfg, profile, all, counts));
 }
 

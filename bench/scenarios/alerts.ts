@@ -16,9 +16,10 @@ import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts"
 import type { AlertsRunConfig, AlertsVariant, FlipFigures } from "../probers/alerts-run.ts";
 import type { Received } from "../targets/alert-receiver.ts";
 
-const GROUPS = 10;
-const PER_GROUP = 100;
-const MONITORS = GROUPS * PER_GROUP;
+// Sizes: 10 groups of 100 by default, 5 of 20 for a smoke run (--smoke), set when the scenario starts.
+let GROUPS = 10;
+let PER_GROUP = 100;
+let MONITORS = GROUPS * PER_GROUP;
 const WARM = 10;
 const GROUP_INTERVAL = "1s";
 /** After the last expected arrival: time for late doubles and the engine's last writes. */
@@ -209,6 +210,8 @@ function note(samples: Map<string, Sample[]>, med: (id: string, k: string) => nu
 }
 
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
+  [GROUPS, PER_GROUP] = ctx.smoke ? [5, 20] : [10, 100];
+  MONITORS = GROUPS * PER_GROUP;
   const root = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
   const loadBefore = loadavg();
   ctx.log(`  load average before: ${loadBefore}`);

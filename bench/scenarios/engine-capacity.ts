@@ -14,7 +14,9 @@ import { fmt, fmtSpread, spread } from "../lib/stats.ts";
 import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts";
 import type { EngineRunConfig, LatenessFigures } from "../probers/engine-run.ts";
 
-const MONITORS = 10_000;
+// 10,000 monitors by default, 1,000 for a smoke run (--smoke, which also measures 15 s), set when the scenario starts.
+let MONITORS = 10_000;
+const SMOKE_DURATION_S = 15;
 const INTERVAL_MS = 10_000;
 const DEFAULT_DURATION_S = 300;
 /** Two intervals: every monitor has run twice (first runs are spread over the first interval). */
@@ -216,7 +218,8 @@ async function profileSection(ctx: ScenarioContext): Promise<string> {
 }
 
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
-  const durationS = ctx.durationS ?? DEFAULT_DURATION_S;
+  MONITORS = ctx.smoke ? 1_000 : 10_000;
+  const durationS = ctx.durationS ?? (ctx.smoke ? SMOKE_DURATION_S : DEFAULT_DURATION_S);
   const r = await runOnce(ctx, durationS, ctx.runs);
   const profile = ctx.profile ? await profileSection(ctx) : undefined;
   return {

@@ -14,7 +14,8 @@ import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
 import type { ProcCpu } from "../lib/proc-cpu.ts";
 import { startServe } from "../lib/serve.ts";
 import { fmt, median } from "../lib/stats.ts";
-import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts";
+import { check, holds } from "../lib/targets.ts";
+import type { Scenario, ScenarioContext, ScenarioReport, TargetCheck } from "../lib/types.ts";
 import { ensureWrk, runWrk, type WrkResult, writeWrkScript } from "../lib/wrk.ts";
 
 const MONITORS = 1_000;
@@ -22,6 +23,7 @@ const CONNECTIONS = 50;
 const THREADS = 2;
 const WARMUP_S = 3;
 const DEFAULT_DURATION_S = 10;
+const SMOKE_DURATION_S = 2;
 const CAP_MS = 10 * 60_000;
 const BARE = fileURLToPath(new URL("../targets/fastify-ping.ts", import.meta.url));
 type VariantName = "upbeat" | "bare";
@@ -176,8 +178,18 @@ function note(samples: Map<string, Sample[]>): string {
   );
 }
 
+function targets(samples: Map<string, Sample[]>): TargetCheck[] {
+  const m = (k: string) => median((samples.get("upbeat") ?? []).map((s) => s[k] ?? NaN));
+  const unstored = (samples.get("upbeat") ?? []).reduce((n, s) => n + (s.unstored ?? 0), 0);
+  return [
+    check("pings", "pings/s (wrk -c 50, keep-alive)", m("reqPerSec"), { op: "≥", bound: 20_000, measured: `${fmt(m("reqPerSec"), 0)}/s`, target: "≥ 20k/s" }),
+    check("pings", "p99 latency", m("p99Ms"), { op: "<", bound: 20, measured: `${fmt(m("p99Ms"), 2)} ms`, target: "< 20 ms" }),
+    holds("pings", "every OK durably stored", unstored === 0, unstored === 0 ? "yes" : `${String(unstored)} missing`, "every 2xx has its row"),
+  ];
+}
+
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
-  const durationS = ctx.durationS ?? DEFAULT_DURATION_S;
+  const durationS = ctx.durationS ?? (ctx.smoke ? SMOKE_DURATION_S : DEFAULT_DURATION_S);
   const wrk = ensureWrk(ctx.log);
   const variants = (["upbeat", "bare"] as const).map((name) => ({ name, runOnce: () => runOnce(ctx, name, wrk, durationS) }));
   const samples = await alternate(variants, ctx.runs, ctx.log);
@@ -191,6 +203,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       `wrk, the server and the kernel share the machine's 2 cores; other work (tests, builds) may have been running too.`,
     table: comparisonTable(samples, METRICS, [["upbeat", "bare"]]),
     note: note(samples),
+    targets: targets(samples),
     ...(profile ? { profile } : {}),
   };
 }

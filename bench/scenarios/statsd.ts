@@ -10,11 +10,13 @@ import { alternate, comparisonTable, type Metric, type Sample } from "../lib/com
 import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
 import { fmt, fmtSpread, median, spread } from "../lib/stats.ts";
 import { type LoopDelay, type Receiver, type ReceiverName, type StatsdCounts, startReceiver } from "../lib/statsd-receivers.ts";
-import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts";
+import { check } from "../lib/targets.ts";
+import type { Scenario, ScenarioContext, ScenarioReport, TargetCheck } from "../lib/types.ts";
 import { udpStats } from "../lib/udp-stats.ts";
 import type { StatsdSendConfig } from "../probers/statsd-send.ts";
 
-const SERVICES = 10_000;
+// 10,000 services by default, 1,000 for a smoke run (--smoke), set when the scenario starts.
+let SERVICES = 10_000;
 const LINE_COUNTS = [1, 10] as const;
 /** Asked datagrams/s per step, by lines per datagram. */
 const STEPS: Record<number, number[]> = {
@@ -25,6 +27,11 @@ const LOSS_LIMIT = 0.001;
 /** A ramp ends after this many failing steps in a row (one can be a hiccup of a shared machine). */
 const FAILS_TO_STOP = 2;
 const DEFAULT_STEP_S = 3;
+/** A smoke run (--smoke) takes the first steps of each ramp only, for a second each. */
+const SMOKE_STEPS = 2;
+const SMOKE_STEP_S = 1;
+let smokeRun = false;
+const stepsOf = (lines: number): number[] => (STEPS[lines] ?? []).slice(0, smokeRun ? SMOKE_STEPS : undefined);
 const CAP_MS = 30 * 60_000;
 const SENDER = fileURLToPath(new URL("../probers/statsd-send.ts", import.meta.url));
 const VARIANTS: readonly ReceiverName[] = ["upbeat", "bare"];
@@ -126,7 +133,7 @@ async function prime(rcv: Receiver, sender: ChildHandle): Promise<void> {
 async function ramp(rcv: Receiver, sender: ChildHandle, lines: number, stepS: number, log: (s: string) => void): Promise<StepFigures[]> {
   const out: StepFigures[] = [];
   let fails = 0;
-  for (const asked of STEPS[lines] ?? []) {
+  for (const asked of stepsOf(lines)) {
     const s = await measureStep(rcv, sender, asked, lines, stepS);
     out.push(s);
     log(`    ${String(lines)} line(s) × ${asked.toLocaleString("en")}/s: sent ${fmt(s.sentPerSec, 0)}/s, loss ${fmt(s.lossLines * 100, 3)} %, ${fmt(s.serverCpuPerSec, 2)} CPU-s/s, loop max ${fmt(s.loop.maxMs, 0)} ms (GC ${fmt(s.loop.gcMaxMs, 0)} ms), kernel drops ${String(s.kernelDrops)}`);
@@ -184,7 +191,7 @@ function stepTable(): string {
   const rule = `|---:|---:|${VARIANTS.map(() => "---:|---:|---:|---:|---:").join("|")}|`;
   const rows: string[] = [];
   for (const lines of LINE_COUNTS) {
-    for (const asked of STEPS[lines] ?? []) {
+    for (const asked of stepsOf(lines)) {
       const cells = VARIANTS.map((v) => {
         const runs = stepLog.get(v) ?? [];
         const hit = runs.flatMap((r) => r.filter((s) => s.lines === lines && s.asked === asked));
@@ -226,8 +233,18 @@ function note(samples: Map<string, Sample[]>): string {
   );
 }
 
+function targets(samples: Map<string, Sample[]>): TargetCheck[] {
+  const m = (k: string) => median((samples.get("upbeat") ?? []).map((s) => s[k] ?? NaN));
+  return [
+    check("statsd", "datagrams/s at 1 line, < 0.1 % loss", m("dgps1"), { op: "≥", bound: 150_000, measured: `${fmt(m("dgps1"), 0)}/s`, target: "≥ 150k/s" }),
+    check("statsd", "lines/s at 10 lines per datagram, < 0.1 % loss", m("lps10"), { op: "≥", bound: 1_000_000, measured: `${fmt(m("lps10"), 0)}/s`, target: "≥ 1M/s" }),
+  ];
+}
+
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
-  const stepS = ctx.durationS ?? DEFAULT_STEP_S;
+  smokeRun = ctx.smoke;
+  SERVICES = ctx.smoke ? 1_000 : 10_000;
+  const stepS = ctx.durationS ?? (ctx.smoke ? SMOKE_STEP_S : DEFAULT_STEP_S);
   stepLog.clear();
   const variants = VARIANTS.map((name) => ({ name, runOnce: () => runOnce(ctx, name, stepS) }));
   const samples = await alternate(variants, ctx.runs, ctx.log);
@@ -236,12 +253,13 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     setup:
       `Receivers: \`upbeat serve\` (statsd on UDP 127.0.0.1, empty configuration, SQLite in bench/.tmp, logs at warn; counters from \`/readyz\`) and a bare node:dgram socket (same 4 MiB receive buffer, decodes and splits lines, nothing else); a fresh receiver per run. ` +
       `Sender: one Node process, one connected UDP socket, beat lines \`bench-<i>.beat:1|c\` for ${SERVICES.toLocaleString("en")} services in turn, paced on a 1 ms timer. ` +
-      `Each run first sends one beat per service (Upbeat creates the ${SERVICES.toLocaleString("en")} Lovebeat services) and 3 s of unmeasured warm-up, then ramps 1 line per datagram (${(STEPS[1] ?? []).map((r) => `${String(r / 1000)}k`).join(", ")} datagrams/s) and 10 lines (${(STEPS[10] ?? []).map((r) => `${String(r / 1000)}k`).join(", ")}), ` +
+      `Each run first sends one beat per service (Upbeat creates the ${SERVICES.toLocaleString("en")} Lovebeat services) and 3 s of unmeasured warm-up, then ramps 1 line per datagram (${stepsOf(1).map((r) => `${String(r / 1000)}k`).join(", ")} datagrams/s) and 10 lines (${stepsOf(10).map((r) => `${String(r / 1000)}k`).join(", ")}), ` +
       `${fmt(stepS, 0)} s per step; a ramp ends after ${String(FAILS_TO_STOP)} failing steps in a row or when the sender falls 10 % short. Counters are read before a step and after it once they stop moving; loss = 1 − received/sent (lines; datagrams alike); a step passes under 0.1 % loss with no rejected line. ` +
       `Receiver CPU is utime+stime from /proc over the step and its settling; "loop max" is the longest event-loop delay in the receiver over the step (perf_hooks, 10 ms resolution; in Upbeat through bench/lib/tether.ts) and "GC max" its longest garbage-collector pause; kernel drops are the machine's UDP RcvbufErrors (/proc/net/snmp) over the step. ` +
       `Upbeat applies at most one beat per service per second (Lovebeat's rule), so past 10,000 lines/s most lines are parsed and counted but change nothing. Other work (tests, builds) may have been running on the machine.`,
     table: [comparisonTable(samples, METRICS, [["upbeat", "bare"]]), "", "Every step reached (median (min–max) over the runs that reached it; loss in % of lines):", "", stepTable()].join("\n"),
     note: note(samples),
+    targets: targets(samples),
     ...(profile ? { profile } : {}),
   };
 }

@@ -5,24 +5,23 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import type { StoreSpec } from "../../src/store/open.ts";
 import { type Message, startChild } from "../lib/child.ts";
+import { benchSchema, dropSchema, PG_URL, pgSpec, pgUnavailable, schemaBytes } from "../lib/pg.ts";
 import { fmt, fmtSpread, quantile, spread } from "../lib/stats.ts";
 import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts";
 import type { UptimeRunConfig } from "../probers/uptime-store.ts";
 
-const MONITORS = 10_000;
-const HOUR_ROWS = 24 * 7;
-const DAY_ROWS = 365;
+// Sizes: the full ones by default, small for a smoke run (--smoke), set when the scenario starts.
+let MONITORS = 10_000;
+let HOUR_ROWS = 24 * 7;
+let DAY_ROWS = 365;
 const BATCH_ROWS = 5_000;
 const SINGLES = 200;
-const PAGE_SIZE = 1_000;
+let PAGE_SIZE = 1_000;
 const SEED = 20_261_121;
 const CHILD_CAP_MS = 45 * 60_000;
 const MIB = 2 ** 20;
-// The tests' database (DESIGN.md, Conventions), overridable the same way.
-const PG_URL = process.env.UPBEAT_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 const CHILD = fileURLToPath(new URL("../probers/uptime-store.ts", import.meta.url));
 
@@ -77,50 +76,20 @@ async function sqlite(ctx: ScenarioContext): Promise<StoreResult> {
   }
 }
 
-/** Undefined when PostgreSQL answers, else why not. */
-async function pgUnavailable(): Promise<string | undefined> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query("select 1");
-    return undefined;
-  } catch (e) {
-    return `PostgreSQL at ${PG_URL} unreachable: ${e instanceof Error ? e.message : String(e)}`;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-async function withPg<T>(f: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    await c.end();
-  }
-}
-
 /** VACUUM ANALYZE the schema's tables (what autovacuum does after a bulk load), then their total size with indexes. */
-async function pgSettle(schema: string): Promise<number> {
-  return withPg(async (c) => {
-    const { rows } = await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = $1", [schema]);
-    for (const { t } of rows) await c.query(`VACUUM ANALYZE ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(t)}`);
-    const size = await c.query<{ n: string }>("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'", [schema]);
-    return Number(size.rows[0]?.n ?? 0);
-  });
+function pgSettle(schema: string): Promise<number> {
+  return schemaBytes(schema, true);
 }
 
 async function postgres(ctx: ScenarioContext): Promise<StoreResult | string> {
   const why = await pgUnavailable();
   if (why) return why;
-  const schema = `bench_uptime_${String(process.pid)}_${String(Date.now())}`;
+  const schema = benchSchema("uptime");
   try {
-    const spec: StoreSpec = { kind: "postgres", connection: { connectionString: PG_URL }, schema, label: "bench" };
-    const r = await measure(ctx, "postgres", spec, () => pgSettle(schema), () => undefined);
+    const r = await measure(ctx, "postgres", pgSpec(schema), () => pgSettle(schema), () => undefined);
     return { ...r, sizeNote: "tables with indexes and TOAST (pg_total_relation_size) after VACUUM ANALYZE" };
   } finally {
-    await withPg((c) => c.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)).catch((e: unknown) => ctx.log(`  could not drop schema ${schema}: ${String(e)}`));
+    await dropSchema(schema, ctx.log);
   }
 }
 
@@ -141,6 +110,7 @@ function row(r: StoreResult): string {
 }
 
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
+  [MONITORS, HOUR_ROWS, DAY_ROWS, PAGE_SIZE] = ctx.smoke ? [300, 24, 30, 100] : [10_000, 24 * 7, 365, 1_000];
   const results: StoreResult[] = [await sqlite(ctx)];
   const pgResult = await postgres(ctx);
   if (typeof pgResult === "string") ctx.log(`  postgres skipped: ${pgResult}`);

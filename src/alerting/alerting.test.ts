@@ -50,8 +50,11 @@ describe("alerting", () => {
     const hook = await startHttpServer((_q, res) => res.writeHead(200).end());
     cleanups.push(hook.close);
     const { a, store } = await setup({ channels: ["ops"], groupBy: ["group"], groupWaitMs: 300 }, [channel("ops", hook.url)]);
-    for (let i = 0; i < 50; i++) await a.handler(await effect(store, `shop/web-${i}`, "incident.opened"));
-    await a.handler(await effect(store, "blog/home", "incident.opened", 1, ["blog"]));
+    // Committed first, then handed over together, as the engine hands over one commit's effects.
+    const effects = [];
+    for (let i = 0; i < 50; i++) effects.push(await effect(store, `shop/web-${i}`, "incident.opened"));
+    effects.push(await effect(store, "blog/home", "incident.opened", 1, ["blog"]));
+    await Promise.all(effects.map((e) => a.handler(e)));
     await waitFor("two messages", () => hook.requests.length === 2, 5000);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(hook.requests.length, 2, "no more than one message per group");

@@ -224,7 +224,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   live.alerting = alerting;
   live.engine = engine;
   try {
-    live.lovebeat = await startLovebeat({ engine, config: lovebeat.config, configured: lbFiles.length > 0, ...(statsdAddr ? { statsd: statsdAddr } : {}), log, now });
+    live.lovebeat = await startLovebeat({ engine, config: lovebeat.config, configured: lbFiles.length > 0, ...(statsdAddr ? { statsd: statsdAddr } : {}), log });
   } catch (e) {
     io.err(`upbeat: cannot start the statsd listeners on ${o.statsd}: ${errorMessage(e)}`);
     await Promise.all([app.close(), engine.stop(0), digests.stop()]);

@@ -1,6 +1,7 @@
 /** Heartbeats through the real `upbeat serve` process: the README's curl and nc one-liners, and `upbeat import lovebeat`. */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -64,6 +65,23 @@ test("the README's heartbeat one-liners work against a freshly started server", 
     assert.equal(detail.monitor.recentPings[0]?.exitCode, 3);
     assert.equal(detail.monitor.recentPings[1]?.body, "dumped 3 tables");
     assert.ok((detail.monitor.recentPings[1]?.durationMs ?? -1) >= 0, "the run's duration is shown with its finish");
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a real server drops a service's repeated beats within a second in the statsd worker, and keeps the first", async () => {
+  const server = await serve(join(dir, "coalesce"));
+  try {
+    const sock = createSocket("udp4");
+    const lines = Array.from({ length: 20 }, () => "burst.svc.beat:1|c").join("\n");
+    await new Promise<void>((resolve, reject) => sock.send(lines, server.statsd, "127.0.0.1", (e) => (e ? reject(e) : resolve())));
+    sock.close();
+    const statsd = async () => ((await (await fetch(`${server.base}/readyz`)).json()) as { statsd: { lines: number; coalesced: number } }).statsd;
+    await waitFor("the datagram was read", async () => (await statsd()).lines === 20, 5000, 50);
+    await waitFor("19 beats coalesced", async () => (await statsd()).coalesced === 19, 5000, 50);
+    const svc = (await (await fetch(`${server.base}/api/services/burst.svc`)).json()) as { service: { last_beat: number } };
+    assert.ok(svc.service.last_beat > 0, "the first beat reached the service");
   } finally {
     await server.stop();
   }

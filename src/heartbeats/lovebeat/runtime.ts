@@ -138,7 +138,8 @@ export async function startLovebeat(o: LovebeatRuntimeOptions): Promise<Lovebeat
     statsd = await startStatsd({
       ...o.statsd,
       log: o.log,
-      now,
+      // Only a test clock is handed on: with the real one the worker drops the beats Lovebeat would ignore.
+      ...(o.now ? { now: o.now } : {}),
       onCommands: (commands) => {
         for (const cmd of commands) {
           const p = hub.command(cmd);
