@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Secret, TOTP } from "otpauth";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { chromiumUnavailable, ensureWebBuilt, launchChromium, serveReady, stop } from "../helpers/browser.ts";
 import { closedPort, startHttpServer, type TestServer } from "../helpers/http-server.ts";
@@ -281,6 +282,43 @@ describe("dashboard in Chromium", () => {
     await page.click("button:has-text('Create window')");
     await page.waitForSelector(".inline-form .error");
     assert.ok(!(await api("/api/v1/maintenance")).windows?.some((w) => w.name === "broken"));
+    assert.deepEqual(errors, []);
+    await ctx.close();
+  });
+
+  it("a user with two-factor login is asked for the code, then let in; a wrong password is refused", ["auth"], async () => {
+    // The admin makes a user; the user turns on two-factor login with their own session.
+    const admin = await browser.newContext({ ...(loggedIn ? { storageState: loggedIn } : {}) });
+    const adminCsrf = ((await (await admin.request.get(`${base}/api/v1/auth/me`)).json()) as { csrfToken: string }).csrfToken;
+    const made = await admin.request.post(`${base}/api/v1/users`, { headers: { "x-csrf-token": adminCsrf }, data: { name: "oncall", role: "viewer", password: "oncall-password-1" } });
+    assert.equal(made.status(), 201, await made.text());
+    await admin.close();
+    const user = await browser.newContext();
+    const login = (await (await user.request.post(`${base}/api/v1/auth/login`, { data: { username: "oncall", password: "oncall-password-1" } })).json()) as { csrfToken: string };
+    const { secret } = (await (await user.request.post(`${base}/api/v1/auth/totp`, { headers: { "x-csrf-token": login.csrfToken } })).json()) as { secret: string };
+    const confirmed = await user.request.post(`${base}/api/v1/auth/totp/confirm`, { headers: { "x-csrf-token": login.csrfToken }, data: { code: TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() }) } });
+    assert.equal(confirmed.status(), 200, await confirmed.text());
+    await user.close();
+
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${base}/`);
+    await page.fill("input[name=username]", "oncall");
+    await page.fill("input[name=password]", "wrong-password");
+    await page.click("button[type=submit]");
+    await page.waitForSelector(".login .error:has-text('Wrong user name or password')");
+    await page.fill("input[name=password]", "oncall-password-1");
+    await page.click("button[type=submit]");
+    const code = page.locator("input[name=totp]");
+    await code.waitFor();
+    // The code of the next 30 s step: the one used to confirm may not be used again.
+    await code.fill(TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() + 30_000 }));
+    await page.click("button[type=submit]");
+    await page.waitForSelector(".topbar .user:has-text('oncall')");
+    // A viewer sees the monitors but not the buttons that change them.
+    await page.waitForSelector(".mrow[data-id]");
+    assert.equal(await page.locator("a:has-text('New monitor')").count(), 0);
     assert.deepEqual(errors, []);
     await ctx.close();
   });
