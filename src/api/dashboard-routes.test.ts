@@ -67,6 +67,9 @@ async function seed(t: TestStore): Promise<Map<string, number>> {
   b.rollups.push({ size: "hour", row: rollup(web, hour0 + 23 * HOUR, 10, 10), merge: false });
   b.rollups.push({ size: "hour", row: rollup(web, hour0 + 22 * HOUR, 10, 1, 2), merge: false });
   b.rollups.push({ size: "hour", row: rollup(web, hour0 + 21 * HOUR, 10, 0, 2), merge: false });
+  b.results.push({ seq: api, at: NOW - 60_000, health: "up", durationMs: 10, statusCode: 200, region: "local", detail: { timings: { dnsMs: 1, connectMs: 2, ttfbMs: 3, transferMs: 4, totalMs: 10 } } });
+  b.results.push({ seq: api, at: NOW - 90_000, health: "up", durationMs: 20, statusCode: 200, region: "local", detail: { timings: { dnsMs: 3, connectMs: 2, ttfbMs: 11, transferMs: 4, totalMs: 20 } } });
+  b.results.push({ seq: web, at: NOW - 30_000, health: "down", durationMs: 12, statusCode: 503, phase: "assert", failure: "assertion", reason: "status 503", region: "local", detail: { attempts: [{ attempt: 1, health: "down", timings: { totalMs: 12 }, statusCode: 503 }], assertions: [{ name: "status", ok: false, severity: "down", expected: "2xx", actual: "503" }], facts: { statusCode: 503, bodyExcerpt: "upstream down" } } });
   await t.store.commit(b);
   return seqs;
 }
@@ -215,6 +218,19 @@ function suite(name: string, make: () => Promise<TestStore>, skip: () => Promise
       assert.equal(b.daily.bar, `${"-".repeat(59)}df${"u".repeat(29)}`);
       assert.equal(b.daily.uptime.length, 90);
       assert.equal(b.latency.t.length, 288);
+      const lat = b.latency as unknown as { phases: Record<string, Array<number | null>>; total: Array<number | null>; failures: number[]; stepMs: number };
+      // Both results (14:18:30 and 14:19:00) fall in the step 14:15–14:20: means per phase; no TLS, so none.
+      const at = lat.total.length - 2;
+      assert.deepEqual([lat.phases.dns?.[at], lat.phases.connect?.[at], lat.phases.tls?.[at], lat.phases.ttfb?.[at], lat.phases.transfer?.[at], lat.total[at]], [2, 2, null, 7, 4, 15]);
+      assert.equal(lat.total[at + 1], null, "nothing yet in the step now running");
+      assert.equal(lat.stepMs, 300_000);
+      const web = (await get(`/api/v1/dashboard/monitor?id=${encodeURIComponent("shop/eu/web")}&range=1h`)).body as { latency: { failures: number[]; t: number[] }; failures: Array<{ statusCode: number; reason: string; detail: { assertions: Array<{ actual: string }>; facts: { bodyExcerpt: string } } }> };
+      assert.equal(web.latency.t.length, 60);
+      assert.equal(web.latency.failures.reduce((a, v) => a + v, 0), 1);
+      assert.equal(web.failures[0]?.statusCode, 503);
+      assert.equal(web.failures[0]?.reason, "status 503");
+      assert.equal(web.failures[0]?.detail.facts.bodyExcerpt, "upstream down");
+      assert.equal(web.failures[0]?.detail.assertions[0]?.actual, "503");
       assert.equal((await get("/api/v1/dashboard/monitor?id=nope")).status, 404);
       assert.equal((await get("/api/v1/dashboard/monitor?id=shop%2Fapi&range=2d")).status, 400);
     });

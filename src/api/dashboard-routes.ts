@@ -18,7 +18,7 @@ import { type PeriodStats, type Store, UPTIME_PERIODS } from "../store/types.ts"
 import { sendError } from "./app.ts";
 import { barString, countStates, filterRows, groupTree, type ListRow, type RowFilter, type SortKey, sortRows, sumHours, uptimePct } from "./dashboard-rows.ts";
 import type { Row} from "./dashboard-schemas.ts";
-import { Dashboard, DetailQuery, ErrorBody, RowsPage, RowsQuery } from "./dashboard-schemas.ts";
+import { Dashboard, Detail, DetailQuery, ErrorBody, RowsPage, RowsQuery } from "./dashboard-schemas.ts";
 import { DashboardIndex } from "./dashboard-index.ts";
 import type { LiveEvents } from "./live-events.ts";
 import { compression, webStatic } from "./web-static.ts";
@@ -186,7 +186,7 @@ export async function dashboardRoutes(app: FastifyInstance, d: DashboardDeps): P
 
   app.get<{ Querystring: Static<typeof DetailQuery> }>(
     "/api/v1/dashboard/monitor",
-    { schema: { tags, summary: "A monitor's page", description: `Its row, uptime for ${UPTIME_PERIODS.join(", ")}, latency by phase (${PHASES.join(", ")}) as chart columns, the daily bar of 90 days and the last failures with every attempt.`, querystring: DetailQuery, response: { 400: ErrorBody, 404: ErrorBody } } },
+    { schema: { tags, summary: "A monitor's page", description: `Its row, uptime for ${UPTIME_PERIODS.join(", ")}, latency by phase (${PHASES.join(", ")}) as chart columns, the daily bar of 90 days and the last failures with every attempt.`, querystring: DetailQuery, response: { 200: Detail, 400: ErrorBody, 404: ErrorBody } } },
     async (req, reply) => {
       const now = d.now();
       const seq = await monitorSeq(d.store.db, req.query.id);

@@ -92,3 +92,56 @@ export const DetailQuery = Type.Object(
 
 /** The error shape. */
 export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
+
+const NullNum = Type.Union([Type.Number(), Type.Null()]);
+
+/** Uptime and latency of one period. */
+export const PeriodStatsSchema = Type.Object({
+  checks: Type.Integer(),
+  failures: Type.Integer(),
+  degraded: Type.Integer(),
+  downtimeSec: Type.Number(),
+  uptimePct: NullNum,
+  latencyAvgMs: NullNum,
+  latencyMinMs: NullNum,
+  latencyMaxMs: NullNum,
+});
+
+/** A monitor's page. */
+export const Detail = Type.Object({
+  now: Type.Number(),
+  bar: BarInfo,
+  monitor: Type.Object({
+    ...Row.properties,
+    labels: Type.Record(Type.String(), Type.String(), { description: "Own labels (inherited ones included)." }),
+    paused: Type.Boolean(),
+    incident: Type.Union([Type.Object({ number: Type.Integer(), openedAt: Type.Number(), cause: Type.String() }, { additionalProperties: true }), Type.Null()], { description: "The open incident." }),
+  }),
+  uptime: Type.Object(Object.fromEntries(["24h", "7d", "30d", "90d", "365d"].map((p) => [p, PeriodStatsSchema]))),
+  latency: Type.Object(
+    {
+      stepMs: Type.Integer({ description: "Length of a step." }),
+      t: Type.Array(Type.Number(), { description: "Epoch ms of each step's start." }),
+      phases: Type.Object(Object.fromEntries(["dns", "connect", "tls", "ttfb", "transfer"].map((p) => [p, Type.Array(NullNum)])), { description: "Mean ms of each phase per step over the answered checks (null: none)." }),
+      total: Type.Array(NullNum, { description: "Mean total ms per step." }),
+      failures: Type.Array(Type.Integer(), { description: "Down checks per step." }),
+      results: Type.Integer({ description: "Results read." }),
+    },
+    { description: "Chart columns (uPlot's layout)." },
+  ),
+  daily: Type.Object({ fromMs: Type.Number(), bucketMs: Type.Number(), bar: Type.String({ description: "One character per day, as the listing's bar." }), uptime: Type.Array(NullNum) }),
+  failures: Type.Array(
+    Type.Object({
+      at: Type.Number(),
+      health: Type.String(),
+      durationMs: Type.Number(),
+      statusCode: Type.Union([Type.Integer(), Type.Null()]),
+      phase: Type.Union([Type.String(), Type.Null()]),
+      failure: Type.Union([Type.String(), Type.Null()]),
+      reason: Type.Union([Type.String(), Type.Null()]),
+      region: Type.String(),
+      detail: Type.Unknown({ description: "Every attempt with its timings, the assertions and what the check saw (status, headers, body excerpt, certificate)." }),
+    }),
+    { description: "The last 10 failed or degraded results, newest first." },
+  ),
+});
