@@ -17,6 +17,8 @@ import { pingCounters } from "../api/ping-routes.ts";
 import { DEFAULT_HTTP_MONITORING } from "../config/http-monitoring.ts";
 import { DEFAULT_METRICS } from "../config/metrics.ts";
 import { UpbeatMetrics } from "../metrics/metrics.ts";
+import { dashboardPlugin } from "../api/dashboard-routes.ts";
+import { LiveEvents } from "../api/live-events.ts";
 import { loadFiles } from "../config/load.ts";
 import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "../config/model.ts";
 import { configDirOrder, type LovebeatConfigFile, loadLovebeatConfig } from "../heartbeats/lovebeat/config.ts";
@@ -247,6 +249,8 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   void app.register((scope) => routingRoutes(scope, objectDeps));
   void app.register((scope) => maintenanceRoutes(scope, { ...objectDeps, engine: () => live.engine }));
   void app.register((scope) => exportRoutes(scope, { ...objectDeps, engine: () => live.engine }));
+  const liveEvents = new LiveEvents();
+  void app.register((scope) => dashboardPlugin(scope, { store, engine: () => live.engine, events: liveEvents, now }));
   try {
     await app.listen({ host: addr.host, port: addr.port });
   } catch (e) {
@@ -269,6 +273,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   digests.attach(engine);
   metrics.attach(engine);
   httpMonitoring.attach(engine);
+  liveEvents.attach(engine);
   await alerting.start();
   live.alerting = alerting;
   live.engine = engine;
