@@ -2,55 +2,21 @@
  * The dashboard in real Chromium against a real `upbeat serve`: log in through the form, create
  * a monitor through the form, see it go down and up live (no reload), open its page (chart drawn,
  * uptime shown), make a status page and open it logged out, and use it all on a phone-sized
- * screen. `npm run screenshots` (UPBEAT_SCREENSHOTS=1) also writes docs/screenshots/*.png.
+ * screen; and two-factor login, forms of channels, routes and maintenance windows.
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Secret, TOTP } from "otpauth";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { chromiumUnavailable, ensureWebBuilt, launchChromium, serveReady, stop } from "../helpers/browser.ts";
+import type { Browser, BrowserContext } from "playwright-core";
+import { chromiumUnavailable, E2E_PASSWORD, ensureWebBuilt, type Feature, launchChromium, logIn, missingFeatures, serveReady, stop, watchErrors } from "../helpers/browser.ts";
 import { closedPort, startHttpServer, type TestServer } from "../helpers/http-server.ts";
 import { REQUIRE_SERVICES } from "../helpers/stores.ts";
 
-const PASSWORD = "dashboard-e2e-password";
-
-/** APIs of other parts the tests drive, by the path a POST creates at. */
-const FEATURES = { auth: "/api/v1/auth/login", monitors: "/api/v1/monitors", "status pages": "/api/v1/status-pages", "channels, routes and maintenance": "/api/v1/channels" } as const;
-type Feature = keyof typeof FEATURES;
-
-/** The features whose routes this server does not have (a build without them). */
-async function missingFeatures(base: string): Promise<Set<Feature>> {
-  const out = new Set<Feature>();
-  for (const [f, path] of Object.entries(FEATURES) as Array<[Feature, string]>) {
-    const r = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    const body = (await r.json().catch(() => ({}))) as { message?: string };
-    if (r.status === 404 && body.message?.startsWith("no route")) out.add(f);
-  }
-  return out;
-}
-
 let withoutLogin = false;
-
-/** Logs in through the form (a server without users opens straight away). */
-async function logIn(page: Page, base: string): Promise<void> {
-  await page.goto(`${base}/`);
-  if (withoutLogin) return void (await page.waitForSelector(".topbar", { timeout: 15_000 }));
-  await page.fill("input[name=username]", "admin");
-  await page.fill("input[name=password]", PASSWORD);
-  await page.click("button[type=submit]");
-  await page.waitForSelector(".topbar", { timeout: 15_000 });
-}
-
-/** Fails the test on any script error in the page. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  return errors;
-}
 
 describe("dashboard in Chromium", () => {
   const skip = chromiumUnavailable();
@@ -80,7 +46,7 @@ describe("dashboard in Chromium", () => {
     writeFileSync(config, `groups:\n  - name: web\n    monitors:\n      - { name: Storefront, url: "${target.url}/file", interval: 1s, timeout: 2s, labels: { team: shop } }\n`);
     const port = await closedPort();
     base = `http://127.0.0.1:${port}`;
-    child = await serveReady(port, ["--data", join(dir, "data"), "--config", config], { UPBEAT_ADMIN_PASSWORD: PASSWORD, UPBEAT_LOG_LEVEL: "warn" });
+    child = await serveReady(port, ["--data", join(dir, "data"), "--config", config], { UPBEAT_ADMIN_PASSWORD: E2E_PASSWORD, UPBEAT_LOG_LEVEL: "warn" });
     browser = await launchChromium();
     missing = await missingFeatures(base);
     withoutLogin = missing.has("auth");
@@ -106,7 +72,7 @@ describe("dashboard in Chromium", () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    await logIn(page, base);
+    await logIn(page, base, withoutLogin);
     const row = page.locator('.mrow[data-id="web/storefront"]');
     await row.and(page.locator("[data-state=up]")).waitFor({ timeout: 20_000 });
     await page.evaluate(() => ((globalThis as unknown as { noReload: number }).noReload = 1));
@@ -134,7 +100,7 @@ describe("dashboard in Chromium", () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    await logIn(page, base);
+    await logIn(page, base, withoutLogin);
     loggedIn = await ctx.storageState();
 
     await page.click("a:has-text('New monitor')");
@@ -177,7 +143,7 @@ describe("dashboard in Chromium", () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    if (!loggedIn) await logIn(page, base);
+    if (!loggedIn) await logIn(page, base, withoutLogin);
     await page.goto(`${base}/#/status-pages`);
     await page.click("button:has-text('New status page')");
     await page.fill("input[name=slug]", "shop");
@@ -203,7 +169,7 @@ describe("dashboard in Chromium", () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    if (!loggedIn) await logIn(page, base);
+    if (!loggedIn) await logIn(page, base, withoutLogin);
     code = 503;
     await page.goto(`${base}/#/monitors/${encodeURIComponent("shop/checkout")}`);
     await page.waitForSelector(".detail[data-state=down]", { timeout: 20_000 });
@@ -242,7 +208,7 @@ describe("dashboard in Chromium", () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    if (!loggedIn) await logIn(page, base);
+    if (!loggedIn) await logIn(page, base, withoutLogin);
     const api = async (path: string) => (await ctx.request.get(`${base}${path}`)).json() as Promise<Record<string, Array<{ name: string }>>>;
 
     await page.goto(`${base}/#/channels`);
@@ -326,7 +292,7 @@ describe("dashboard in Chromium", () => {
   it("on a phone-sized screen (390×844) the listing and a monitor page fit", [], async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
-    if (!loggedIn) await logIn(page, base);
+    if (!loggedIn) await logIn(page, base, withoutLogin);
     await page.goto(`${base}/`);
     const row = page.locator('.mrow[data-id="web/storefront"]');
     await row.waitFor({ timeout: 15_000 });
@@ -343,67 +309,5 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector(".detail .tiles");
     assert.equal(await overflow(), 0, "the monitor page fits too");
     await ctx.close();
-  });
-});
-
-/** Screenshots for the README (`npm run screenshots`): many monitors with a history. */
-describe("dashboard with 10,000 monitors in Chromium", () => {
-  const skip = chromiumUnavailable();
-  test("only the rows in view are drawn; jumping to the end fetches only the page in view", { timeout: 240_000 }, async (t) => {
-    if (skip) {
-      if (REQUIRE_SERVICES) throw new Error(`${skip} (UPBEAT_REQUIRE_SERVICES=1)`);
-      return t.skip(skip);
-    }
-    await ensureWebBuilt();
-    const dir = mkdtempSync(join(tmpdir(), "upbeat-web-10k-"));
-    const config = join(dir, "upbeat.yaml");
-    // Heartbeats due once a day: 10,000 monitors and nothing for the engine to do meanwhile.
-    const groups = Array.from({ length: 100 }, (_, g) => `  - { name: g${String(g).padStart(2, "0")}, monitors: [${Array.from({ length: 100 }, (_, i) => `{ name: m${String(g * 100 + i).padStart(5, "0")}, type: heartbeat, period: 1d }`).join(", ")}] }`);
-    writeFileSync(config, `groups:\n${groups.join("\n")}\n`);
-    const port = await closedPort();
-    const base = `http://127.0.0.1:${port}`;
-    let child: ChildProcess | undefined;
-    let browser: Browser | undefined;
-    try {
-      child = await serveReady(port, ["--data", join(dir, "data"), "--config", config], { UPBEAT_ADMIN_PASSWORD: PASSWORD, UPBEAT_LOG_LEVEL: "warn" });
-      browser = await launchChromium();
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const page = await ctx.newPage();
-      const errors = watchErrors(page);
-      withoutLogin = (await fetch(`${base}/api/v1/auth/me`)).status === 404;
-      const pages: string[] = [];
-      page.on("request", (r) => r.url().includes("/api/v1/dashboard/rows") && pages.push(new URL(r.url()).searchParams.get("offset") ?? ""));
-      const started = Date.now();
-      await logIn(page, base);
-      await page.waitForSelector(".mrow[data-id]");
-      t.diagnostic(`first rows drawn ${Date.now() - started} ms after opening the page (login included)`);
-      assert.equal(await page.locator('.side-all b').innerText(), "10000");
-      const drawn = await page.locator(".vrow").count();
-      assert.ok(drawn > 10 && drawn < 60, `${drawn} rows in the page`);
-      await page.locator(".vlist").evaluate((el) => (el.scrollTop = el.scrollHeight));
-      await page.waitForSelector('.mrow[data-id="g99/m09999"]', { timeout: 15_000 });
-      assert.ok((await page.locator(".vrow").count()) < 60, "still only the rows in view");
-      assert.deepEqual(pages, ["9900"], "one page fetched: the one scrolled to");
-      await page.fill("input[type=search]", "m04242");
-      await page.waitForSelector('.mrow[data-id="g42/m04242"]');
-      assert.equal(await page.locator(".vrow").count(), 1);
-      assert.deepEqual(errors, []);
-    } finally {
-      await browser?.close();
-      await stop(child);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe("dashboard screenshots", { skip: process.env.UPBEAT_SCREENSHOTS !== "1" && "set UPBEAT_SCREENSHOTS=1 (npm run screenshots)" }, () => {
-  test("dashboard, monitor page and status page", { timeout: 240_000 }, async (t) => {
-    const reason = chromiumUnavailable();
-    if (reason) return t.skip(reason);
-    const { takeScreenshots } = await import("./dashboard-screenshots.ts");
-    await ensureWebBuilt();
-    const out = new URL("../../docs/screenshots/", import.meta.url);
-    mkdirSync(out, { recursive: true });
-    await takeScreenshots(out.pathname, PASSWORD);
   });
 });
