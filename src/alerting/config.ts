@@ -78,8 +78,18 @@ export function lovebeatAlertChannels(lb: LovebeatConfig, alertIds: readonly str
   return alertIds.flatMap((id) => names.filter((n) => n.startsWith(`lovebeat-${id}-`)));
 }
 
-/** Builds the alerting configuration, or lists what is wrong. */
-export function resolveAlerting(config: UpbeatConfig, registry: NotifierRegistry, extraChannels: ChannelConfig[] = []): { alerting: AlertingConfig; problems: ConfigProblem[] } {
+/** A top-level route defined outside the file's tree (through the API), with where to report its problems. */
+export interface ExtraRoute {
+  /** The route as written. */
+  route: RouteConfig;
+  /** Where it was defined (`api`). */
+  file: string;
+  /** Its location there (`routes/<name>`). */
+  path: string;
+}
+
+/** Builds the alerting configuration, or lists what is wrong; `extraRoutes` are appended after the root's own children, in order. */
+export function resolveAlerting(config: UpbeatConfig, registry: NotifierRegistry, extraChannels: ChannelConfig[] = [], extraRoutes: readonly ExtraRoute[] = []): { alerting: AlertingConfig; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   const channels = new Map<string, Channel>();
   for (const c of [...(config.channels ?? []), ...extraChannels]) {
@@ -88,6 +98,8 @@ export function resolveAlerting(config: UpbeatConfig, registry: NotifierRegistry
   }
   const known = new Set([...(config.channels ?? []), ...extraChannels].map((c) => c.name));
   const routes = config.routes ? routeOf(config.routes.root, "routes", config.routes.file, known, problems) : {};
+  const extra = extraRoutes.map((r) => routeOf(r.route, r.path, r.file, known, problems));
+  if (extra.length) routes.routes = [...(routes.routes ?? []), ...extra];
   for (const m of config.monitors) {
     for (const [i, a] of m.settings.alerts.entries()) {
       if (!known.has(a) && m.source.format === "native") problems.push({ severity: "error", file: m.source.file ?? "", path: `${m.source.path ?? ""}.alerts[${i}]`, message: `no channel named "${a}"` });

@@ -65,6 +65,8 @@ export class Deliverer {
   private ticking: Promise<void> | undefined;
   /** Counters. */
   readonly counters: DeliveryCounters = { sent: 0, failedAttempts: 0, dead: 0 };
+  /** The same counters per channel (metrics). */
+  readonly channelCounters = new Map<string, DeliveryCounters>();
   private readonly o: Required<Omit<DeliveryOptions, "gate">> & Pick<DeliveryOptions, "gate">;
 
   constructor(
@@ -178,15 +180,20 @@ export class Deliverer {
     // The error is logged and stored as last_error: the channel's secrets never get that far.
     r = redactResult(channel, r);
     const at = this.now();
+    const per = this.channelCounters.get(name) ?? { sent: 0, failedAttempts: 0, dead: 0 };
+    this.channelCounters.set(name, per);
     if (r.ok) {
       this.counters.sent++;
+      per.sent++;
       await this.store.markDeliveries(ids, { status: "done", at });
       return;
     }
     this.counters.failedAttempts++;
+    per.failedAttempts++;
     const attempts = Math.max(...batch.map((d) => d.attempts)) + 1;
     if (!r.retryable || attempts >= this.o.maxAttempts) {
       this.counters.dead += ids.length;
+      per.dead += ids.length;
       this.log.warn({ channel: name, kind: channel.kind, attempts, err: r.error }, "notification given up");
       await this.store.markDeliveries(ids, { status: "dead", at, error: r.error });
       return;

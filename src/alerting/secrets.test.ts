@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { TSchema } from "@sinclair/typebox";
 import { NOTIFIERS } from "../notifiers/registry.ts";
-import { channelRedactor, maskSettings, redactorFor, redactResult, SECRET_MASK, secretForms, secretStrings } from "./secrets.ts";
+import { channelRedactor, maskSettings, redactorFor, redactResult, restoreSecrets, SECRET_MASK, secretForms, secretStrings } from "./secrets.ts";
 
 const SLACK_URL = "https://hooks.slack.com/services/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";
 const BOT_TOKEN = "123456789:AAHk3y-Secret_Value-xyz";
@@ -83,5 +83,16 @@ describe("channel secrets", () => {
     assert.deepEqual(redactResult(channel, { ok: true, detail: `sent with ${BOT_TOKEN}` }), { ok: true, detail: `sent with ${SECRET_MASK}` });
     assert.deepEqual(redactResult(channel, { ok: true }), { ok: true });
     assert.equal(channelRedactor(channel), channelRedactor(channel), "built once per channel");
+  });
+
+  test("an update that sends back the mask keeps the stored secret; a new value replaces it; a mask with nothing stored is named", () => {
+    const stored = { host: "smtp.example.com", port: 587, auth: { user: "alerts", password: "hunter2hunter2" }, from: "a@example.com", to: ["b@example.com"] };
+    const shown = maskSettings(NOTIFIERS.email.schema, stored) as typeof stored;
+    assert.deepEqual(restoreSecrets(NOTIFIERS.email.schema, { ...shown, port: 465 }, stored), { value: { ...stored, port: 465 }, missing: [] });
+    assert.deepEqual(restoreSecrets(NOTIFIERS.email.schema, { ...shown, auth: { user: "alerts", password: "new-password-1" } }, stored).value, { ...stored, auth: { user: "alerts", password: "new-password-1" } });
+    const hook = { url: "https://example.com/hook?key=abc123def", headers: { Authorization: "Bearer t0ken-value", "X-Team": "ops" } };
+    const edited = { url: SECRET_MASK, headers: { Authorization: SECRET_MASK, "X-Team": "web", "X-New": SECRET_MASK } };
+    assert.deepEqual(restoreSecrets(NOTIFIERS.webhook.schema, edited, hook), { value: { url: hook.url, headers: { Authorization: "Bearer t0ken-value", "X-Team": "web", "X-New": undefined } }, missing: ["headers.X-New"] });
+    assert.deepEqual(restoreSecrets(NOTIFIERS.slack.schema, { url: SECRET_MASK, channel: "#ops" }, undefined).missing, ["url"]);
   });
 });

@@ -183,3 +183,44 @@ export function redactResult(channel: SecretHolder, r: DeliveryResult): Delivery
   if (r.ok) return r.detail === undefined ? r : { ...r, detail: redact(r.detail) };
   return { ...r, error: redact(r.error) };
 }
+
+/**
+ * Puts stored secrets back where an update sends the mask: the API shows secrets as
+ * {@link SECRET_MASK}, so a client that sends back what it read keeps them. `missing` lists the
+ * paths (`url`, `headers.Authorization`) where the mask was sent but nothing is stored.
+ */
+export function restoreSecrets(schema: TSchema, incoming: unknown, stored: unknown): { value: unknown; missing: string[] } {
+  const missing: string[] = [];
+  const join = (path: string, key: string | number) => (typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key);
+  const secret = (v: unknown, old: unknown, path: string): unknown => {
+    if (v === SECRET_MASK) {
+      if (old === undefined || old === SECRET_MASK) missing.push(path);
+      return old;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => secret(x, Array.isArray(old) ? old[i] : undefined, join(path, i)));
+    if (isRecord(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, secret(x, isRecord(old) ? old[k] : undefined, join(path, k))]));
+    return v;
+  };
+  const go = (s: SchemaNode, v: unknown, old: unknown, path: string): unknown => {
+    if (s.secret === true) return secret(v, old, path);
+    if (s.anyOf) {
+      if (!s.anyOf.some(holdsSecret)) return v;
+      const member = memberFor(s.anyOf, v);
+      return member ? go(node(member), v, old, path) : secret(v, old, path);
+    }
+    if (Array.isArray(v) && isSchema(s.items)) {
+      const items = node(s.items);
+      return v.map((x, i) => go(items, x, Array.isArray(old) ? old[i] : undefined, join(path, i)));
+    }
+    if (isRecord(v) && (s.properties || s.patternProperties || isSchema(s.additionalProperties))) {
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => {
+          const p = propertySchema(s, k);
+          return [k, p ? go(node(p), x, isRecord(old) ? old[k] : undefined, join(path, k)) : x];
+        }),
+      );
+    }
+    return v;
+  };
+  return { value: go(node(schema), incoming, stored, ""), missing };
+}

@@ -15,6 +15,7 @@ import { channelRedactor, maskSettings } from "../alerting/secrets.ts";
 import { sendTestNotification, TEST_TIMEOUT_MS } from "../alerting/test-notification.ts";
 import type { Store, StoredDelivery } from "../store/types.ts";
 import { sendError } from "./app.ts";
+import { type ChannelRoutesDeps, channelView } from "./channel-routes.ts";
 
 /** What the alerting routes read from. */
 export interface AlertingRoutesDeps {
@@ -32,6 +33,8 @@ export interface AlertingRoutesDeps {
   testTimeoutMs?: number;
   /** Dashboard link put in test messages. */
   publicUrl?: string;
+  /** Where each channel is defined (file or API), for the list; with it, API channels left out of force are listed too. */
+  objects?: ChannelRoutesDeps;
 }
 
 /** The API's names for delivery states: the store's `done` is `sent`. */
@@ -79,7 +82,10 @@ export async function alertingRoutes(app: FastifyInstance, d: AlertingRoutesDeps
     const channels = d.channels();
     if (!channels) return sendError(reply, 503, "UPBEAT_NOT_READY", "starting or stopping");
     const list = [...channels.values()].sort((a, b) => a.name.localeCompare(b.name));
-    return { channels: list.map((c) => ({ name: c.name, type: c.kind, settings: maskSettings(c.notifier.schema, c.settings) })) };
+    const o = d.objects;
+    if (!o) return { channels: list.map((c) => ({ name: c.name, type: c.kind, settings: maskSettings(c.notifier.schema, c.settings) })) };
+    const idle = (o.live()?.objects("channel") ?? []).filter((x) => !channels.has(x.name)).map((x) => x.name);
+    return { channels: [...list.map((c) => c.name), ...idle].sort().flatMap((name) => channelView(o, name) ?? []) };
   });
 
   app.post<{ Params: Static<typeof NameParams> }>("/api/v1/channels/:name/test", { schema: { params: NameParams } }, async (req, reply) => {

@@ -1,4 +1,4 @@
-/** Silences and maintenance windows over the API: a real engine, alerting and SQLite store behind fastify. */
+/** Silences over the API: a real engine, alerting and SQLite store behind fastify. */
 import { openAccess } from "./access.ts";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -10,7 +10,7 @@ import type { Engine } from "../engine/engine.ts";
 import { buildApp } from "./app.ts";
 import { silenceRoutes } from "./silence-routes.ts";
 
-describe("silence and maintenance routes", () => {
+describe("silence routes", () => {
   let app: FastifyInstance;
   let engine: Engine;
   let alerting: Alerting;
@@ -36,7 +36,7 @@ monitors:
     alerting = new Alerting(db.store, { channels: new Map(), routes: {} }, () => undefined, quietLog);
     ({ engine } = await startEngine(config, db.store));
     await alerting.start();
-    app = buildApp({ access: openAccess(), store: db.store, engine: () => engine, ready: () => true, log: quietLog, extraRoutes: [(s) => silenceRoutes(s, { alerting: () => alerting, engine: () => engine, now: Date.now })] });
+    app = buildApp({ access: openAccess(), store: db.store, engine: () => engine, ready: () => true, log: quietLog, extraRoutes: [(s) => silenceRoutes(s, { alerting: () => alerting, now: Date.now })] });
     await app.ready();
     cleanup = async () => {
       await app.close();
@@ -82,16 +82,5 @@ monitors:
       assert.match(e.message, message);
     }
     assert.deepEqual(alerting.silences(), []);
-  });
-
-  test("maintenance windows: which are open and how many monitors each covers", async () => {
-    const r = (await app.inject({ method: "GET", url: "/api/v1/maintenance" })).json() as { windows: Array<{ name: string; open: unknown; monitors: number; cron?: string; timezone?: string; comment?: string }> };
-    const [upgrade, nightly] = r.windows;
-    assert.equal(upgrade?.name, "upgrade");
-    assert.equal(upgrade?.monitors, 2);
-    assert.equal(upgrade?.comment, "v2");
-    assert.ok(upgrade?.open, "the one-off window is open now");
-    assert.deepEqual([nightly?.name, nightly?.cron, nightly?.timezone, nightly?.monitors], ["nightly", "0 3 * * *", "Europe/Berlin", 1]);
-    assert.equal(engine.get("shop/a")?.state.status, "maintenance");
   });
 });

@@ -1,12 +1,10 @@
 /**
- * Silences and maintenance windows over HTTP: `GET/POST /api/v1/silences`,
- * `DELETE /api/v1/silences/:id`, `GET /api/v1/maintenance`. Until users and API keys exist these
- * routes are as open as the rest of the API.
+ * Silences over HTTP: `GET/POST /api/v1/silences`, `DELETE /api/v1/silences/:id` (maintenance
+ * windows are in maintenance-routes.ts).
  */
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Alerting } from "../alerting/alerting.ts";
-import type { Engine } from "../engine/engine.ts";
 import { parseDurationMs } from "../lib/duration.ts";
 import { DURATION_PATTERN } from "../lib/duration.ts";
 import { sendError } from "./app.ts";
@@ -27,8 +25,6 @@ const NewSilence = Type.Object(
 export interface SilenceRouteDeps {
   /** Alerting (holds the silences). */
   alerting: () => Alerting | undefined;
-  /** The engine (knows the maintenance windows). */
-  engine: () => Engine | undefined;
   /** Clock. */
   now: () => number;
 }
@@ -74,20 +70,5 @@ export async function silenceRoutes(app: FastifyInstance, d: SilenceRouteDeps): 
     const id = /^\d{1,15}$/.test(req.params.id) ? Number(req.params.id) : undefined;
     if (id === undefined || !(await a.expireSilence(id))) return sendError(reply, 404, "UPBEAT_NOT_FOUND", `no active silence ${req.params.id}`);
     return reply.code(204).send();
-  });
-
-  app.get("/api/v1/maintenance", async (_req, reply) => {
-    const e = d.engine();
-    if (!e) return sendError(reply, 503, "UPBEAT_NOT_READY", "the engine is starting");
-    return {
-      windows: e.maintenanceWindows().map(({ window: w, open, monitors }) => ({
-        name: w.name,
-        matchers: w.matchers.map((m) => `${m.label}${m.op}${m.value}`),
-        ...(w.start !== undefined ? { start: iso(w.start), end: iso(w.end as number) } : { cron: w.cron?.expr, timezone: w.cron?.timezone, duration: `${Math.round((w.durationMs ?? 0) / 1000)}s` }),
-        ...(w.comment ? { comment: w.comment } : {}),
-        open: open ? { from: iso(open.from), to: iso(open.to) } : null,
-        monitors,
-      })),
-    };
   });
 }

@@ -2,13 +2,21 @@
  * `upbeat serve` (the default command): loads the configuration, opens the store, starts the
  * engine and the HTTP API, reloads on SIGHUP or file change, and stops cleanly on SIGTERM/SIGINT.
  */
-import { openAccess } from "../api/access.ts";
 import { existsSync, type FSWatcher, watch } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { alertingRoutes } from "../api/alerting-routes.ts";
+import type { RouteOptions } from "fastify";
+import { startAuth } from "../auth/auth.ts";
 import { buildApp } from "../api/app.ts";
+import { httpMonitoringRoutes } from "../api/http-monitoring-routes.ts";
+import { HttpMonitoring } from "../api/http-monitoring/service.ts";
+import { metricsRoutes } from "../api/metrics.ts";
+import { pingCounters } from "../api/ping-routes.ts";
+import { DEFAULT_HTTP_MONITORING } from "../config/http-monitoring.ts";
+import { DEFAULT_METRICS } from "../config/metrics.ts";
+import { UpbeatMetrics } from "../metrics/metrics.ts";
 import { dashboardPlugin } from "../api/dashboard-routes.ts";
 import { LiveEvents } from "../api/live-events.ts";
 import { loadFiles } from "../config/load.ts";
@@ -16,16 +24,22 @@ import { DEFAULT_HEARTBEATS, type HeartbeatsConfig, type UpbeatConfig } from "..
 import { configDirOrder, type LovebeatConfigFile, loadLovebeatConfig } from "../heartbeats/lovebeat/config.ts";
 import { lovebeatRoutes } from "../heartbeats/lovebeat/http-api.ts";
 import { silenceRoutes } from "../api/silence-routes.ts";
+import { statusPagesWiring } from "../api/status-wiring.ts";
 import { type LovebeatRuntime, startLovebeat } from "../heartbeats/lovebeat/runtime.ts";
 import { UPBEAT_VERSION } from "../lib/version.ts";
 import { formatProblem, hasErrors } from "../config/problems.ts";
 import { parseS3Url } from "../config/s3.ts";
 import { Alerting, type AlertingConfig } from "../alerting/alerting.ts";
-import { lovebeatAlertChannels, lovebeatChannels, resolveAlerting } from "../alerting/config.ts";
-import { Digests, digestChannelProblems } from "../alerting/digests.ts";
+import { lovebeatAlertChannels, lovebeatChannels } from "../alerting/config.ts";
+import { Digests } from "../alerting/digests.ts";
 import { parseCupcakeEnv } from "../config/cupcake-env.ts";
 import { type EffectHandler, logEffects } from "../engine/effects.ts";
-import { Engine } from "../engine/engine.ts";
+import { type ApplySummary, Engine } from "../engine/engine.ts";
+import { LiveConfig } from "../config/live-config.ts";
+import { channelRoutes } from "../api/channel-routes.ts";
+import { exportRoutes } from "../api/export-routes.ts";
+import { maintenanceRoutes } from "../api/maintenance-routes.ts";
+import { routingRoutes } from "../api/routing-routes.ts";
 import { NOTIFIERS } from "../notifiers/registry.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { createLogger } from "../lib/logger.ts";
@@ -60,6 +74,8 @@ export interface ServeIo {
   signal: AbortSignal;
   /** Registers the reload handler (SIGHUP). */
   onReload?: (reload: () => void) => void;
+  /** Sees every HTTP route as it is added (tests walk them). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Splits `host:port` (`[::1]:8080` for IPv6); a bare port means 127.0.0.1. */
@@ -70,7 +86,7 @@ export function parseListen(listen: string): { host: string; port: number } | un
 }
 
 /** Reloads the configuration on request, one reload at a time; a bad file keeps the running config. */
-function reloader(o: ServeOptions, io: ServeIo, log: Logger, engine: Engine, initial: UpbeatConfig, applied: (c: UpbeatConfig) => void): () => Promise<void> {
+function reloader(o: ServeOptions, io: ServeIo, log: Logger, initial: UpbeatConfig, apply: (c: UpbeatConfig) => Promise<ApplySummary>): () => Promise<void> {
   let running: Promise<void> | undefined;
   let again = false;
   let current = initial;
@@ -82,9 +98,8 @@ function reloader(o: ServeOptions, io: ServeIo, log: Logger, engine: Engine, ini
       return;
     }
     if (JSON.stringify(config.database) !== JSON.stringify(current.database)) log.warn("database settings changed; they take effect at the next start");
-    const summary = await engine.apply(config);
+    const summary = await apply(config);
     current = config;
-    applied(config);
     log.info({ ...summary }, "configuration reloaded");
   };
   const reload = async (): Promise<void> => {
@@ -169,36 +184,73 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const lovebeat = loadLovebeatConfig(lbFiles);
   problems.push(...lovebeat.problems);
   const lbChannels = lovebeatChannels(lovebeat.config, lbFiles[0]?.file ?? "lovebeat.cfg");
-  const resolved = resolveAlerting(config, NOTIFIERS, lbChannels);
-  problems.push(...resolved.problems);
-  const channelNames = (c: UpbeatConfig) => new Set([...(c.channels ?? []), ...lbChannels].map((x) => x.name));
-  problems.push(...digestChannelProblems(config, channelNames(config)));
   for (const p of problems) io.err(formatProblem(p));
   if (hasErrors(problems)) return 2;
   const opened = await openConfiguredStore(config, o.dataDir, io.env, io.err);
   if (!opened) return 1;
   const { store, label: storeLabel } = opened;
+  // Channels, routes and maintenance windows made through the API join the files' (checked as a whole).
+  const { live: objects, problems: merged } = await LiveConfig.open(config, { store, registry: NOTIFIERS, extraChannels: lbChannels, log });
+  for (const p of merged) io.err(formatProblem(p));
+  if (hasErrors(merged)) {
+    await store.close();
+    return 2;
+  }
+  const resolved = objects.effective;
   const live: { engine?: Engine; alerting?: Alerting; lovebeat?: LovebeatRuntime; ready: boolean; heartbeats: Omit<HeartbeatsConfig, "file"> } = { ready: false, heartbeats: config.heartbeats ?? DEFAULT_HEARTBEATS };
   const now = Date.now;
   const lovebeatApi = { badName: 0 };
   const alertingLive: { current?: Alerting } = {};
+  const auth = await startAuth({ store, env: io.env, err: io.err, log, settings: config.auth }).catch((e: unknown) => {
+    io.err(`upbeat: cannot set up users: ${errorMessage(e)}`);
+    return undefined;
+  });
+  if (!auth) {
+    await store.close();
+    return 1;
+  }
+  const status = statusPagesWiring({ store, engine: () => live.engine, settings: config.statusPages, log });
+  // Metrics and http-monitoring's API: settings swapped on reload (base path and enabled of the latter only at start).
+  const extras = { metrics: config.metrics ?? DEFAULT_METRICS, httpMonitoring: config.httpMonitoring ?? DEFAULT_HTTP_MONITORING };
+  const pings = pingCounters();
+  const metrics = new UpbeatMetrics({ store, engine: () => live.engine, pings, statsd: () => live.lovebeat?.statsd?.counters, deliveries: () => alertingLive.current?.deliverer.channelCounters });
+  const httpMonitoring = new HttpMonitoring({ engine: () => live.engine, store, settings: () => extras.httpMonitoring, channels: () => alertingLive.current?.deliverer.currentChannels(), log });
   const app = buildApp({
-    access: openAccess(),
+    access: auth.access,
+    setup: (a) => {
+      if (io.onRoute) a.addHook("onRoute", io.onRoute);
+      auth.setup(a);
+    },
+    rewriteUrl: status.rewriteUrl,
     store,
     engine: () => live.engine,
     ready: () => live.ready,
     log,
     heartbeatSettings: () => live.heartbeats,
+    pingCounters: pings,
     statsd: () => live.lovebeat?.statsd?.counters,
     counters: () => ({ lovebeatApi }),
+    channels: () => {
+      const c = alertingLive.current?.deliverer.currentChannels();
+      return c ? new Set(c.keys()) : undefined;
+    },
     extraRoutes: [
+      auth.routes,
       (scope) => lovebeatRoutes(scope, { hub: () => live.lovebeat?.hub, engine: () => live.engine, version: UPBEAT_VERSION, now, counters: lovebeatApi, log }),
-      (scope) => silenceRoutes(scope, { alerting: () => live.alerting, engine: () => live.engine, now }),
+      (scope) => silenceRoutes(scope, { alerting: () => live.alerting, now }),
+      ...status.routes,
+      (scope) => metricsRoutes(scope, { metrics, settings: () => extras.metrics }),
+      (scope) => httpMonitoringRoutes(scope, { service: httpMonitoring, settings: () => extras.httpMonitoring }),
     ],
   });
+  const objectDeps = { live: () => (live.ready ? objects : undefined), registry: NOTIFIERS };
+  void app.register((scope) => alertingRoutes(scope, { channels: () => alertingLive.current?.deliverer.currentChannels(), kick: () => alertingLive.current?.deliverer.kick(), store, log, now, objects: objectDeps }));
+  void app.register((scope) => channelRoutes(scope, objectDeps));
+  void app.register((scope) => routingRoutes(scope, objectDeps));
+  void app.register((scope) => maintenanceRoutes(scope, { ...objectDeps, engine: () => live.engine }));
+  void app.register((scope) => exportRoutes(scope, { ...objectDeps, engine: () => live.engine }));
   const liveEvents = new LiveEvents();
   void app.register((scope) => dashboardPlugin(scope, { store, engine: () => live.engine, events: liveEvents, now }));
-  void app.register((scope) => alertingRoutes(scope, { channels: () => alertingLive.current?.deliverer.currentChannels(), kick: () => alertingLive.current?.deliverer.kick(), store, log, now }));
   try {
     await app.listen({ host: addr.host, port: addr.port });
   } catch (e) {
@@ -216,9 +268,11 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   };
   // Digests: Cupcake's summary goes before anything is probed, as Cupcake sent it; then the native ones on their schedules.
   const digests = new Digests({ store, log, kick: () => alerting.deliverer.kick(), cupcake: parseCupcakeEnv(io.env).value });
-  await digests.start(config);
-  const engine = await Engine.start(config, { store, probes: PROBES, log, effects, reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
+  await digests.start(resolved.config);
+  const engine = await Engine.start(resolved.config, { store, probes: PROBES, log, effects, reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
   digests.attach(engine);
+  metrics.attach(engine);
+  httpMonitoring.attach(engine);
   liveEvents.attach(engine);
   await alerting.start();
   live.alerting = alerting;
@@ -232,15 +286,23 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     return 1;
   }
   live.ready = true;
-  const reload = reloader({ ...o, files: nativeFiles }, io, log, engine, config, (c) => {
-    live.heartbeats = c.heartbeats ?? DEFAULT_HEARTBEATS;
-    const next = resolveAlerting(c, NOTIFIERS, lbChannels);
-    next.problems.push(...digestChannelProblems(c, channelNames(c)));
-    if (hasErrors(next.problems)) for (const p of next.problems) log.error({ problem: formatProblem(p) }, "alerting configuration problem; the channels and routes in force are kept");
+  objects.monitorsUsing = (channel) => engine.states().flatMap((s) => (engine.get(s.monitorId)?.monitor.settings.alerts.includes(channel) ? [s.monitorId] : []));
+  objects.onChange((e) => {
+    live.heartbeats = e.config.heartbeats ?? DEFAULT_HEARTBEATS;
+    engine.setMaintenance(e.config.maintenance ?? []);
+    if (hasErrors(e.problems)) for (const p of e.problems) log.error({ problem: formatProblem(p) }, "alerting configuration problem; the channels and routes in force are kept");
     else {
-      alerting.setConfig(alertingOf(next.alerting));
-      digests.setConfig(c);
+      alerting.setConfig(alertingOf(e.alerting));
+      digests.setConfig(e.config);
+      Object.assign(extras, { metrics: e.config.metrics ?? DEFAULT_METRICS, httpMonitoring: e.config.httpMonitoring ?? DEFAULT_HTTP_MONITORING });
     }
+  });
+  const reload = reloader({ ...o, files: nativeFiles }, io, log, config, async (c) => {
+    let summary: ApplySummary | undefined;
+    await objects.reload(c, async (e) => {
+      summary = await engine.apply(e.config);
+    });
+    return summary as ApplySummary;
   });
   // config.files also holds what the environment named (Cupcake's ALERT_DEFINITIONS_FILE).
   const watchers = watchFiles(config.files, () => void reload());
@@ -252,6 +314,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   live.ready = false;
   for (const w of watchers) w.close();
   await live.lovebeat.stop();
+  httpMonitoring.stop();
   await Promise.all([app.close(), engine.stop(1200), digests.stop()]);
   await alerting.stop(500);
   await store.close();

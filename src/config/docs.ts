@@ -2,8 +2,11 @@
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { CHECK_SCHEMAS } from "./schema/checks.ts";
 import { NOTIFIERS } from "../notifiers/registry.ts";
+import { HttpMonitoringSettings, MetricsSettings } from "./schema/metrics.ts";
 import { DatabaseSettings, Defaults, HeartbeatSettings, MaintenanceSpec, Retention, RouteNode, Thresholds, TlsOptions } from "./schema/common.ts";
+import { AuthSettings } from "./schema/auth.ts";
 import { DigestSpec } from "./schema/digests.ts";
+import { StatusPagesSettingsSchema } from "./schema/status-pages.ts";
 import { ShallowGroup, ShallowRoot } from "./schema/root.ts";
 
 type Props = Record<string, TSchema>;
@@ -82,7 +85,8 @@ export function configReference(): string {
   out.push(...section("database", DatabaseSettings), ...section("retention", Retention));
   out.push(...section("heartbeats", HeartbeatSettings), ...section("route", RouteNode as unknown as TSchema, "A node of the `routes` tree."));
   out.push(...section("maintenance", MaintenanceSpec, "An item of the `maintenance` list: one-off (`start`, `end`) or recurring (`cron`, `duration`, `timezone`)."));
-  out.push(...section("digest", DigestSpec));
+  out.push(...section("digest", DigestSpec), ...section("auth", AuthSettings), ...section("statusPages", StatusPagesSettingsSchema));
+  out.push(...section("metrics", MetricsSettings), ...section("httpMonitoring", HttpMonitoringSettings));
   for (const [kind, n] of Object.entries(NOTIFIERS)) out.push(...section(`Channel type \`${kind}\``, n.schema, `A channel \`{ name, type: ${kind}, … }\` with these settings (secrets are never logged or returned).`));
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
 }

@@ -111,10 +111,21 @@ export async function loadFiles(files: readonly string[], opts: LoadOptions): Pr
     if (one.config.heartbeats && merged.config.heartbeats) {
       merged.problems.push({ severity: "error", file, path: "heartbeats", message: `heartbeats is also set in ${merged.config.heartbeats.file}; set it in one file` });
     } else if (one.config.heartbeats) merged.config.heartbeats = one.config.heartbeats;
+    if (one.config.auth && merged.config.auth) {
+      merged.problems.push({ severity: "error", file, path: "auth", message: `auth is also set in ${merged.config.auth.file}; set it in one file` });
+    } else if (one.config.auth) merged.config.auth = one.config.auth;
+    if (one.config.statusPages && merged.config.statusPages) {
+      merged.problems.push({ severity: "error", file, path: "statusPages", message: `statusPages is also set in ${merged.config.statusPages.file}; set it in one file` });
+    } else if (one.config.statusPages) merged.config.statusPages = one.config.statusPages;
     for (const d of one.config.digests ?? []) {
       const other = (merged.config.digests ?? []).find((x) => x.name === d.name);
       if (other) merged.problems.push({ severity: "error", file, path: `${d.path}.name`, message: `digest "${d.name}" is also defined in ${other.file}` });
       else merged.config.digests = [...(merged.config.digests ?? []), d];
+    }
+    for (const k of ["metrics", "httpMonitoring"] as const) {
+      const mine = one.config[k];
+      if (mine && merged.config[k]) merged.problems.push({ severity: "error", file, path: k, message: `${k} is also set in ${merged.config[k]?.file}; set it in one file` });
+      else if (mine) Object.assign(merged.config, { [k]: mine });
     }
     if (one.config.cupcakeAlerts && merged.config.cupcakeAlerts) {
       merged.problems.push({ severity: "error", file, path: "", message: `Cupcake's alert definitions are also given in ${merged.config.cupcakeAlerts.file}; give one file` });

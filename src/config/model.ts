@@ -1,8 +1,12 @@
 /** The validated, normalised configuration every part of Upbeat runs from, whatever file it came from. */
 import type { Static } from "@sinclair/typebox";
 import type { CheckInputOf, CheckKind } from "./schema/checks.ts";
+import type { AuthConfig } from "./auth.ts";
 import type { MaintenanceConfig } from "./maintenance.ts";
+import type { HttpMonitoringConfig } from "./http-monitoring.ts";
+import type { MetricsConfig } from "./metrics.ts";
 import type { Thresholds } from "./schema/common.ts";
+import type { StatusPagesConfig } from "./schema/status-pages.ts";
 
 /** Response-time and certificate bounds, resolved down the tree. */
 export type ThresholdSettings = Static<typeof Thresholds>;
@@ -36,6 +40,8 @@ export interface MonitorSettings {
   paused: boolean;
   /** Ids of monitors whose being down holds this one's alerts. */
   dependsOn?: string[];
+  /** Retry only attempts that got no answer or one of these statuses (http-monitoring's rule); absent: retry every failure. */
+  retryStatuses?: number[];
   /** Flapping detection (absent: off). */
   flapping?: { transitions: number; windowMs: number };
 }
@@ -43,7 +49,7 @@ export interface MonitorSettings {
 /** Where a monitor was defined. */
 export interface MonitorSource {
   /** The file format it came from. */
-  format: "native" | "cupcake" | "cli" | "ping" | "lovebeat";
+  format: "native" | "cupcake" | "cli" | "ping" | "lovebeat" | "api" | "http-monitoring";
   /** File path, when it came from a file. */
   file?: string;
   /** Location inside the file, as a path (`groups[0].monitors[1]`). */
@@ -58,6 +64,8 @@ export interface MonitorSource {
   enabled?: boolean;
   /** Cupcake's alert group ids for this endpoint (the most specific `alert-groups`, default `default`). */
   cupcakeAlertGroups?: string[];
+  /** A target submitted to http-monitoring's API: its title (null when none) and when and where in its submission it came. */
+  httpMonitoring?: { title: string | null; submittedAt: number; position: number };
 }
 
 /** A monitor of one kind, ready to run. */
@@ -188,6 +196,8 @@ export interface UpbeatConfig {
   database?: DatabaseConfig;
   /** Heartbeat endpoint settings, when a file gave them. */
   heartbeats?: HeartbeatsConfig;
+  /** Sessions, cookie and rate limits, when a file gave them. */
+  auth?: AuthConfig;
   /** Notification channels. */
   channels?: ChannelConfig[];
   /** The routing tree, with the file that set it. */
@@ -196,8 +206,14 @@ export interface UpbeatConfig {
   maintenance?: MaintenanceConfig[];
   /** Digests sent on a schedule. */
   digests?: DigestConfig[];
+  /** Public status page settings, when a file gave them. */
+  statusPages?: StatusPagesConfig;
   /** Cupcake's alert groups, when an alert definitions file was loaded. */
   cupcakeAlerts?: CupcakeAlertsConfig;
+  /** The `/metrics` endpoint, when a file set it. */
+  metrics?: MetricsConfig;
+  /** http-monitoring's API, when a file set it. */
+  httpMonitoring?: HttpMonitoringConfig;
   /** Every monitor, in file order. */
   monitors: Monitor[];
   /** Top-level groups. */

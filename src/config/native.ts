@@ -2,7 +2,11 @@
 import { maintenanceOf } from "./maintenance.ts";
 import { Value } from "@sinclair/typebox/value";
 import { parseDurationMs } from "../lib/duration.ts";
+import { authOf } from "./auth.ts";
 import { digestsOf } from "./digests.ts";
+import { statusPagesOf } from "./schema/status-pages.ts";
+import { httpMonitoringOf } from "./http-monitoring.ts";
+import { metricsOf } from "./metrics.ts";
 import { type DatabaseConfig, DEFAULT_HEARTBEATS, type GroupNode, type HeartbeatsConfig, type Monitor, type RouteConfig, type UpbeatConfig } from "./model.ts";
 import { type ConfigProblem, formatPath } from "./problems.ts";
 import { CHECK_SCHEMAS, type CheckInput, type CheckKind } from "./schema/checks.ts";
@@ -87,6 +91,18 @@ function loadMonitor(w: Walk, raw: unknown, at: Segs, inherited: SettingsLayer, 
   return id;
 }
 
+/**
+ * Loads one monitor entry exactly as a file's entry in `groupPath` would be (schema, defaults,
+ * meaning checks, id rule, settings resolution): the API's create and update bodies. Problem
+ * paths are relative to the entry.
+ */
+export function loadMonitorEntry(src: ParsedSource, raw: unknown, groupPath: string[]): { monitor?: Monitor; problems: ConfigProblem[] } {
+  const w: Walk = { src, problems: [], monitors: [], ids: new Map() };
+  loadMonitor(w, raw, [], {}, groupPath, groupPath.map(slugify));
+  const monitor = w.problems.length ? undefined : w.monitors[0];
+  return monitor ? { monitor, problems: [] } : { problems: w.problems };
+}
+
 function loadGroup(w: Walk, raw: unknown, at: Segs, inherited: SettingsLayer, groupPath: string[], idPrefix: string[]): GroupNode | undefined {
   w.problems.push(...validateAt(w.src, at, ShallowGroup, raw));
   // Descend even past errors here, so that problems further down are reported in the same run.
@@ -159,7 +175,15 @@ export function loadNative(src: ParsedSource, value: unknown): { config: UpbeatC
   const routes = root.routes && typeof root.routes === "object" ? { root: root.routes as RouteConfig, file: src.file } : undefined;
   const maintenance = maintenanceOf(src, root.maintenance, w.problems);
   const config: UpbeatConfig = { monitors: w.monitors, groups: top.groups, files: [src.file], ...(database ? { database } : {}), ...(heartbeats ? { heartbeats } : {}), ...(channels ? { channels } : {}), ...(routes ? { routes } : {}), ...(maintenance ? { maintenance } : {}) };
+  const auth = authOf(src.file, root.auth);
+  if (auth) config.auth = auth;
   const digests = digestsOf(src, root.digests, w.problems);
   if (digests) config.digests = digests;
+  const statusPages = statusPagesOf(src.file, root.statusPages);
+  if (statusPages) config.statusPages = statusPages;
+  const metrics = metricsOf(src.file, root.metrics);
+  if (metrics) config.metrics = metrics;
+  const httpMonitoring = httpMonitoringOf(src, root.httpMonitoring, w.problems);
+  if (httpMonitoring) config.httpMonitoring = httpMonitoring;
   return { config, problems: w.problems };
 }

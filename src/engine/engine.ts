@@ -16,6 +16,7 @@ import { runCheck } from "../probes/run.ts";
 import type { ProbeRegistry } from "../probes/types.ts";
 import { Scheduler, type SchedulerClock } from "../scheduler/scheduler.ts";
 import { bucketStart, ROLLUP_SIZES } from "../store/rollups.ts";
+import { acknowledgedOpen } from "../store/incident-notes.ts";
 import { DEFAULT_RETENTION, type Retention, type Store, type StoredMonitor } from "../store/types.ts";
 import { EffectDispatcher, type EffectHandler, logEffects } from "./effects.ts";
 import { LatenessWindow } from "./lateness.ts";
@@ -56,10 +57,28 @@ interface Running {
   lastAt?: number;
   /** Heartbeat monitors only. */
   beat?: Beat;
+  /** Latency of the last answered check (ms), for sorting listings. */
+  lastMs?: number;
+  /** Number of the open incident someone acknowledged (no reminders for it). */
+  acked?: number;
+}
+
+/** A running monitor as listings see it. */
+export interface MonitorEntry {
+  /** Definition. */
+  monitor: Monitor;
+  /** State. */
+  state: MonitorState;
+  /** Epoch ms of the last observation since start. */
+  lastAt?: number;
+  /** Latency of the last answered check (ms). */
+  lastMs?: number;
+  /** Whether the open incident was acknowledged. */
+  acknowledged: boolean;
 }
 
 /** Sources of monitors created at run time (kept through file reloads, loaded from the store at start). */
-export const RUNTIME_SOURCES = ["ping", "lovebeat"] as const;
+export const RUNTIME_SOURCES = ["ping", "lovebeat", "api", "http-monitoring"] as const;
 
 const isRuntime = (m: Monitor): boolean => (RUNTIME_SOURCES as readonly string[]).includes(m.source.format);
 
@@ -79,6 +98,13 @@ export interface ApplySummary {
   removed: number;
   /** Monitors left as they were. */
   unchanged: number;
+}
+
+function entryOf(r: Running): MonitorEntry {
+  const e: MonitorEntry = { monitor: r.monitor, state: r.state, acknowledged: r.acked !== undefined && r.acked === r.state.incident?.number };
+  if (r.lastAt !== undefined) e.lastAt = r.lastAt;
+  if (r.lastMs !== undefined) e.lastMs = r.lastMs;
+  return e;
 }
 
 const policyOf = (m: Monitor): StatePolicy => ({ failureThreshold: m.settings.failureThreshold, successThreshold: m.settings.successThreshold });
@@ -133,6 +159,7 @@ export class Engine {
     for (const source of RUNTIME_SOURCES) for (const m of await o.store.monitorsBySource(source)) e.adopt(runtimeMonitor(m), m.seq, e.storedStates.get(m.id), now);
     e.storedStates.clear();
     e.tracks.clear();
+    for (const [id, ack] of await acknowledgedOpen(o.store.db)) e.acknowledge(id, ack.number);
     const pending = await e.effects.resumePending();
     if (pending) o.log.info({ pending }, "carrying out effects left pending by the previous run");
     const retention = o.retention ?? DEFAULT_RETENTION;
@@ -177,6 +204,12 @@ export class Engine {
     return summary;
   }
 
+  /** Replaces the maintenance windows (API changes) without touching the monitors; monitors enter or leave maintenance at once. */
+  setMaintenance(windows: readonly MaintenanceWindow[]): void {
+    this.windows = windows;
+    this.checkMaintenance(true);
+  }
+
   /** Takes a monitor created at run time (or reloaded from the store) into the running set. */
   private adopt(m: Monitor, seq: number, state: MonitorState | undefined, at: number): void {
     if (this.monitors.has(m.id)) return;
@@ -219,7 +252,8 @@ export class Engine {
     if (!every) return;
     const at = this.now();
     for (const r of this.monitors.values()) {
-      if (!r.state.incident) continue;
+      // An acknowledged incident has someone on it: no more reminders.
+      if (!r.state.incident || r.acked === r.state.incident.number) continue;
       const ms = every(r.monitor);
       if (!ms) continue;
       const s = tick(r.state, at, { ...policyOf(r.monitor), reminderIntervalMs: ms });
@@ -266,13 +300,68 @@ export class Engine {
 
   /** Removes a monitor created at run time (Lovebeat's DELETE): its incident closes, its history stays. */
   async delete(id: string): Promise<boolean> {
-    const r = this.monitors.get(id);
-    if (!r || !isRuntime(r.monitor)) return false;
+    return (await this.deleteMany([id])).length === 1;
+  }
+
+  /** Removes monitors created at run time, in one store write; returns the ids removed. */
+  async deleteMany(ids: readonly string[]): Promise<string[]> {
     const at = this.now();
-    this.retire(id, r, at, { added: 0, changed: 0, removed: 0, unchanged: 0 });
+    const done: string[] = [];
+    for (const id of ids) {
+      const r = this.monitors.get(id);
+      if (!r || !isRuntime(r.monitor)) continue;
+      this.retire(id, r, at, { added: 0, changed: 0, removed: 0, unchanged: 0 });
+      done.push(id);
+    }
+    if (!done.length) return done;
     await this.writer.durable();
-    await this.o.store.removeMonitors([id], at);
+    await this.o.store.removeMonitors(done, at);
+    return done;
+  }
+
+  /**
+   * Changes monitors created at run time (the API's update, pause, labels) in one store write:
+   * state, open incident and history stay; each is re-scheduled. Returns the ids changed.
+   */
+  async replace(ms: readonly Monitor[]): Promise<string[]> {
+    const changing = ms.filter((m) => isRuntime(m) && this.monitors.has(m.id) && isRuntime((this.monitors.get(m.id) as Running).monitor));
+    if (!changing.length) return [];
+    const at = this.now();
+    const records = changing.map(monitorRecord);
+    await this.o.store.addMonitors(records, at);
+    const open = this.windows.length ? openWindows(this.windows, at) : [];
+    changing.forEach((m, i) => {
+      const r = this.monitors.get(m.id) as Running;
+      // A change of kind leaves the other kind's timers behind.
+      if (r.beat && m.kind !== "heartbeat") {
+        this.heartbeats.drop(m.id);
+        delete r.beat;
+      } else if (!r.beat && m.kind === "heartbeat") this.scheduler.remove(m.id);
+      r.monitor = m;
+      r.definition = JSON.stringify(records[i]?.definition);
+      this.place(m.id, at);
+      if (open.length) this.maintain(r, open, at);
+    });
+    return changing.map((m) => m.id);
+  }
+
+  /** Acknowledges a monitor's open incident (by number): its reminders stop. False when that incident is not open. */
+  acknowledge(id: string, incidentNumber: number): boolean {
+    const r = this.monitors.get(id);
+    if (!r || r.state.incident?.number !== incidentNumber) return false;
+    r.acked = incidentNumber;
     return true;
+  }
+
+  /** Every running monitor with its state, for listings and search. */
+  *entries(): IterableIterator<MonitorEntry> {
+    for (const r of this.monitors.values()) yield entryOf(r);
+  }
+
+  /** One running monitor with its state. */
+  entry(id: string): MonitorEntry | undefined {
+    const r = this.monitors.get(id);
+    return r ? entryOf(r) : undefined;
   }
 
   /** Calls `fn` synchronously whenever a monitor's status changes (before the change is committed). */
@@ -383,6 +472,7 @@ export class Engine {
     this.checks++;
     const prevAt = r.lastAt;
     r.lastAt = o.at;
+    r.lastMs = o.health !== "down" ? o.timings?.totalMs : undefined;
     const inMaintenance = r.state.status === "maintenance";
     const { state, effects } = advance(r.state, o, policyOf(r.monitor));
     if (quiet && o.health === "up" && !effects.length && state.status === r.state.status) r.state = state;

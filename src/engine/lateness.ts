@@ -25,8 +25,16 @@ export class LatenessWindow {
     this.ring = new Float64Array(capacity);
   }
 
+  private listener: ((ms: number) => void) | undefined;
+
+  /** Calls `fn` with every sample as it is recorded (a metrics histogram). */
+  onSample(fn: (ms: number) => void): void {
+    this.listener = fn;
+  }
+
   /** Records one sample. */
   add(ms: number): void {
+    this.listener?.(ms);
     this.ring[this.next] = ms;
     this.next = (this.next + 1) % this.ring.length;
     this.filled = Math.min(this.filled + 1, this.ring.length);

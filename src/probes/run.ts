@@ -77,6 +77,9 @@ async function standardAttempts(monitor: Monitor, traceId: string, opts: RunOpti
     const a = await attemptOnce(monitor, n, traceId, opts);
     out.push(a);
     if (a.ok || opts.signal?.aborted) break;
+    // http-monitoring's rule (urllib3's status_forcelist): an answer with another status is final.
+    const status = a.facts.statusCode;
+    if (monitor.settings.retryStatuses && status !== undefined && !monitor.settings.retryStatuses.includes(status)) break;
     if (n <= retries) await sleep(retryDelayMs * 2 ** (n - 1), opts.signal);
     if (opts.signal?.aborted) break;
   }

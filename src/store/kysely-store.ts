@@ -28,7 +28,10 @@ function lastByKey<T>(rows: T[], key: (r: T) => string): T[] {
 
 /** Runs the migrations; a failure names the migration. */
 export async function migrate(db: Kysely<Database>, dialect: "sqlite" | "postgres"): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrations(dialect) }).migrateToLatest();
+  // Kysely looks for its migration tables in every schema unless told which: another schema's
+  // tables (another app, or a test opening its store at the same moment) would be taken for ours.
+  const schema = dialect === "postgres" ? (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db)).rows[0]?.s : undefined;
+  const { error, results } = await new Migrator({ db, provider: migrations(dialect), ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw Object.assign(new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`), { code: "UPBEAT_STORE_MIGRATION" });

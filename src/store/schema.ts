@@ -3,6 +3,7 @@
  * columns; monitors get a small integer `seq` that results and rollups use instead of the text id.
  */
 import { type Generated, type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
+import { type StatusPageTables, statusPagesMigration } from "../status-pages/tables.ts";
 
 /** `monitors`: definitions, kept after removal for history. */
 export interface MonitorsTable {
@@ -144,8 +145,73 @@ export interface SilencesTable {
   created_at: number;
 }
 
+/** `users`: people who log in (auth). */
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  totp_secret: string | null;
+  totp_pending: string | null;
+  totp_last_step: number | null;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** `sessions`: logins, keyed by the SHA-256 of the cookie's token. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+/** `api_keys`: keys for scripts, keyed by the SHA-256 of the secret. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  user_id: string;
+  prefix: string;
+  hash: string;
+  read_only: number;
+  source: string;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+/** `incident_notes`: an incident's timeline entries written by people (notes, acknowledgements). */
+export interface IncidentNotesTable {
+  id: Generated<number>;
+  monitor_seq: number;
+  incident_number: number;
+  at: number;
+  kind: string;
+  author: string;
+  text: string;
+}
+
+/** `api_objects`: channels, routes and maintenance windows made through the API; `spec` is the native config entry (JSON). */
+export interface ApiObjectsTable {
+  kind: string;
+  name: string;
+  spec: string;
+  created_at: number;
+  updated_at: number;
+  author: string;
+}
+
 /** The database as kysely sees it. */
-export interface Database {
+export interface Database extends StatusPageTables {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  incident_notes: IncidentNotesTable;
+  api_objects: ApiObjectsTable;
   deliveries: DeliveriesTable;
   silences: SilencesTable;
   heartbeats: HeartbeatsTable;
@@ -344,7 +410,99 @@ function silences(dialect: Dialect): Migration {
   };
 }
 
+function auth(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("users")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("password_hash", "text", (c) => c.notNull())
+        .addColumn("totp_secret", "text")
+        .addColumn("totp_pending", "text")
+        .addColumn("totp_last_step", "bigint")
+        .addColumn("disabled", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("sessions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("csrf_token", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("last_seen_at", "bigint", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("sessions_user").on("sessions").column("user_id").execute();
+      await db.schema
+        .createTable("api_keys")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("prefix", "text", (c) => c.notNull())
+        .addColumn("hash", "text", (c) => c.notNull().unique())
+        .addColumn("read_only", "integer", (c) => c.notNull())
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("last_used_at", "bigint")
+        .addColumn("expires_at", "bigint")
+        .addColumn("revoked_at", "bigint")
+        .execute();
+      await db.schema.createIndex("api_keys_user").on("api_keys").column("user_id").execute();
+    },
+  };
+}
+
+function incidentNotes(dialect: Dialect): Migration {
+  const pg = dialect === "postgres";
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("incident_notes")
+        .addColumn("id", pg ? "bigserial" : "integer", (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn("monitor_seq", "integer", (c) => c.notNull())
+        .addColumn("incident_number", "integer", (c) => c.notNull())
+        .addColumn("at", "bigint", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("author", "text", (c) => c.notNull())
+        .addColumn("text", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("incident_notes_incident").on("incident_notes").columns(["monitor_seq", "incident_number"]).execute();
+    },
+  };
+}
+
+function apiObjects(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("api_objects")
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("spec", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addColumn("author", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("api_objects_pk", ["kind", "name"])
+        .execute();
+    },
+  };
+}
+
 /** The migrations, in order, for a dialect. */
 export function migrations(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ "0001-initial": initial(dialect), "0002-heartbeats": heartbeats(dialect), "0003-deliveries": deliveries(dialect), "0004-silences": silences(dialect) }) };
+  return {
+    getMigrations: async () => ({
+      "0001-initial": initial(dialect),
+      "0002-heartbeats": heartbeats(dialect),
+      "0003-deliveries": deliveries(dialect),
+      "0004-silences": silences(dialect),
+      "0005-auth": auth(),
+      "0006-incident-notes": incidentNotes(dialect),
+      "0007-api-objects": apiObjects(),
+      "0008-status-pages": statusPagesMigration(dialect),
+    }),
+  };
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { promisify } from "node:util";
 import { serializeLovebeatDb } from "../../src/heartbeats/lovebeat/db-file.ts";
-import { runCli, startCli } from "../helpers/cli.ts";
+import { apiFetch, runCli, startCli } from "../helpers/cli.ts";
 import { closedPort } from "../helpers/http-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -59,7 +59,7 @@ test("the README's heartbeat one-liners work against a freshly started server", 
     assert.ok((await service("backup.nightly")).last_beat > 0);
     assert.equal((await service("inv.mailer")).timeout, 3_600_000);
     assert.ok(outputs.some((o) => o === "num_ok 2\nnum_error 0\nhas_error false\ngood true\n"), `status text in ${JSON.stringify(outputs)}`);
-    const detail = (await (await fetch(`${server.base}/api/v1/monitors/hb/db-backup`)).json()) as { monitor: { status: string; heartbeat: { slug: string }; recentPings: Array<{ kind: string; exitCode?: number; body?: string; durationMs?: number }> } };
+    const detail = (await (await apiFetch(`${server.base}/api/v1/monitors/hb/db-backup`)).json()) as { monitor: { status: string; heartbeat: { slug: string }; recentPings: Array<{ kind: string; exitCode?: number; body?: string; durationMs?: number }> } };
     assert.equal(detail.monitor.status, "down", "exit code 3 is a failure");
     assert.deepEqual(detail.monitor.recentPings.map((p) => p.kind), ["fail", "success", "start"]);
     assert.equal(detail.monitor.recentPings[0]?.exitCode, 3);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { runCli, startCli } from "../helpers/cli.ts";
+import { apiFetch, runCli, startCli } from "../helpers/cli.ts";
 import { closedPort, startHttpServer, type TestServer } from "../helpers/http-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -110,17 +110,17 @@ describe("upbeat serve: channel routes", () => {
     child.stderr.on("data", (d: Buffer) => (output += d));
     try {
       await waitFor("ready", () => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 15_000, 100);
-      const list = await fetch(`${base}/api/v1/channels`);
+      const list = await apiFetch(`${base}/api/v1/channels`);
       const text = await list.text();
       assert.ok(!text.includes("xoxSecretHookToken123"), text);
       assert.deepEqual(JSON.parse(text), { channels: [{ name: "ops", type: "slack", settings: { url: "********" } }] });
-      const sent = await fetch(`${base}/api/v1/channels/ops/test`, { method: "POST" });
+      const sent = await apiFetch(`${base}/api/v1/channels/ops/test`, { method: "POST" });
       assert.equal(sent.status, 200);
       assert.equal(((await sent.json()) as { delivered: boolean }).delivered, true);
       assert.equal(hook.requests.length, 1);
       assert.equal(hook.requests[0]?.url, SECRET_PATH);
       assert.match(hook.requests[0]?.body ?? "", /Test message from Upbeat to channel \\"ops\\"/);
-      const dead = await fetch(`${base}/api/v1/deliveries?status=dead`);
+      const dead = await apiFetch(`${base}/api/v1/deliveries?status=dead`);
       assert.deepEqual(await dead.json(), { deliveries: [] });
     } finally {
       child.kill("SIGTERM");

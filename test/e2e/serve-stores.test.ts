@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
-import { startCli } from "../helpers/cli.ts";
+import { apiFetch, startCli } from "../helpers/cli.ts";
 import { closedPort, startHttpServer } from "../helpers/http-server.ts";
 import { PG_URL, postgresUnavailable, REQUIRE_SERVICES } from "../helpers/stores.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -33,7 +33,7 @@ async function serveUntil(args: string[], env: Record<string, string>, check: (b
   }
 }
 
-const openIncidents = async (base: string) => ((await (await fetch(`${base}/api/v1/incidents?open=true`)).json()) as { incidents: Array<{ monitorId: string; number: number }> }).incidents;
+const openIncidents = async (base: string) => ((await (await apiFetch(`${base}/api/v1/incidents?open=true`)).json()) as { incidents: Array<{ monitorId: string; number: number }> }).incidents;
 
 test("database.url: postgres://… keeps state in PostgreSQL across a restart", async (t) => {
   const why = await postgresUnavailable();

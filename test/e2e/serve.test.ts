@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { startCli } from "../helpers/cli.ts";
+import { apiFetch, startCli } from "../helpers/cli.ts";
 import { closedPort, startHttpServer } from "../helpers/http-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -20,7 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), "upbeat-serve-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function getJson<T>(url: string): Promise<T> {
-  const r = await fetch(url);
+  const r = await apiFetch(url);
   return (await r.json()) as T;
 }
 
@@ -61,10 +61,10 @@ describe("upbeat serve", () => {
       assert.equal(one.monitor.status, "up");
       assert.ok(one.monitor.uptime["24h"].checks >= 3 && one.monitor.uptime["24h"].failures >= 2 && one.monitor.uptime["24h"].uptimePct < 100);
       assert.ok(one.monitor.recentResults.length >= 3);
-      const missing = await fetch(`${base}/api/v1/monitors/nope`);
+      const missing = await apiFetch(`${base}/api/v1/monitors/nope`);
       assert.equal(missing.status, 404);
       assert.deepEqual(await missing.json(), { code: "UPBEAT_MONITOR_NOT_FOUND", message: 'no monitor "nope"', statusCode: 404 });
-      const bad = await fetch(`${base}/api/v1/incidents?limit=abc`);
+      const bad = await apiFetch(`${base}/api/v1/incidents?limit=abc`);
       assert.equal(bad.status, 400);
       assert.equal(((await bad.json()) as { code: string }).code, "UPBEAT_BAD_REQUEST");
 

@@ -5,8 +5,20 @@ import { waitFor } from "./wait.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
+/** The admin API key every server started by tests accepts (`UPBEAT_ADMIN_API_KEY`). */
+export const TEST_API_KEY = "upb_e2e_tests_admin_key_0123456789";
+/** The first admin's password of servers started by tests (`UPBEAT_ADMIN_PASSWORD`). */
+export const TEST_ADMIN_PASSWORD = "e2e-admin-password";
+/** Headers that authenticate a request to `/api/v1` as the admin key. */
+export const API_HEADERS = { authorization: `Bearer ${TEST_API_KEY}` } as const;
+
+/** `fetch` with the admin key (for `/api/v1` routes of a server started by tests). */
+export function apiFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...API_HEADERS, ...(init.headers as Record<string, string> | undefined) } });
+}
+
 // Servers started by tests take any free statsd port, so tests running side by side never collide on 8127.
-const BASE_ENV = { NO_COLOR: "1", UPBEAT_STATSD: "127.0.0.1:0" };
+const BASE_ENV = { NO_COLOR: "1", UPBEAT_STATSD: "127.0.0.1:0", UPBEAT_ADMIN_API_KEY: TEST_API_KEY, UPBEAT_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD };
 
 /** What a finished command printed and returned. */
 export interface CliResult {

@@ -3,6 +3,9 @@ import { type TSchema, Type } from "@sinclair/typebox";
 import { DnsCheck, HeartbeatCheck, HttpCheck, TcpCheck, TlsCheck } from "./checks.ts";
 import { ChannelSpec, DatabaseSettings, MaintenanceSpec, Defaults, HeartbeatSettings, InheritedSettings, RouteNode } from "./common.ts";
 import { DigestSpec } from "./digests.ts";
+import { AuthSettings } from "./auth.ts";
+import { StatusPagesSettingsSchema } from "./status-pages.ts";
+import { HttpMonitoringSettings, MetricsSettings } from "./metrics.ts";
 
 /** Any monitor: one of the check kinds, chosen by `type` (or by the url's scheme when `type` is absent). */
 export const Monitor = Type.Union([HttpCheck, TcpCheck, DnsCheck, TlsCheck, HeartbeatCheck], { description: "A monitor of one of the check kinds." });
@@ -32,10 +35,14 @@ export function rootFields(monitorItem: TSchema, groupItem: TSchema) {
     defaults: Type.Optional(Defaults),
     database: Type.Optional(DatabaseSettings),
     heartbeats: Type.Optional(HeartbeatSettings),
+    auth: Type.Optional(AuthSettings),
     channels: Type.Optional(Type.Array(ChannelSpec, { description: "Notification channels." })),
     routes: Type.Optional(RouteNode),
     maintenance: Type.Optional(Type.Array(MaintenanceSpec, { description: "Maintenance windows." })),
     digests: Type.Optional(Type.Array(DigestSpec, { description: "Digests sent on a schedule." })),
+    statusPages: Type.Optional(StatusPagesSettingsSchema),
+    metrics: Type.Optional(MetricsSettings),
+    httpMonitoring: Type.Optional(HttpMonitoringSettings),
     monitors: Type.Optional(Type.Array(monitorItem, { description: "Monitors at the top level." })),
     groups: Type.Optional(Type.Array(groupItem, { description: "Top-level groups." })),
   };
