@@ -12,11 +12,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Secret, TOTP } from "otpauth";
 import type { Browser, BrowserContext } from "playwright-core";
-import { chromiumUnavailable, E2E_PASSWORD, ensureWebBuilt, type Feature, launchChromium, logIn, missingFeatures, serveReady, stop, watchErrors } from "../helpers/browser.ts";
+import { chromiumUnavailable, E2E_PASSWORD, ensureWebBuilt, launchChromium, logIn, serveReady, stop, watchErrors } from "../helpers/browser.ts";
 import { closedPort, startHttpServer, type TestServer } from "../helpers/http-server.ts";
 import { REQUIRE_SERVICES } from "../helpers/stores.ts";
-
-let withoutLogin = false;
 
 describe("dashboard in Chromium", () => {
   const skip = chromiumUnavailable();
@@ -28,7 +26,6 @@ describe("dashboard in Chromium", () => {
   let code = 200;
   let fileCode = 200;
   let loggedIn: Awaited<ReturnType<BrowserContext["storageState"]>> | undefined;
-  let missing = new Set<Feature>();
 
   before(async () => {
     if (skip) {
@@ -48,8 +45,6 @@ describe("dashboard in Chromium", () => {
     base = `http://127.0.0.1:${port}`;
     child = await serveReady(port, ["--data", join(dir, "data"), "--config", config], { UPBEAT_ADMIN_PASSWORD: E2E_PASSWORD, UPBEAT_LOG_LEVEL: "warn" });
     browser = await launchChromium();
-    missing = await missingFeatures(base);
-    withoutLogin = missing.has("auth");
   });
   after(async () => {
     await browser?.close();
@@ -58,21 +53,18 @@ describe("dashboard in Chromium", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const it = (title: string, needs: Feature[], fn: () => Promise<void>): void => {
+  const it = (title: string, fn: () => Promise<void>): void => {
     test(title, { timeout: 120_000 }, async (t) => {
       if (skip) return t.skip(skip);
-      const absent = needs.filter((f) => missing.has(f));
-      if (absent.length) return t.skip(`this build has no API for ${absent.join(", ")}`);
-      if (missing.has("auth")) t.diagnostic("this build has no users: the dashboard opens without a login");
       await fn();
     });
   };
 
-  it("a monitor from a file: its row goes down and up live, its page draws the chart; it is read-only here", [], async () => {
+  it("a monitor from a file: its row goes down and up live, its page draws the chart; it is read-only here", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    await logIn(page, base, withoutLogin);
+    await logIn(page, base);
     const row = page.locator('.mrow[data-id="web/storefront"]');
     await row.and(page.locator("[data-state=up]")).waitFor({ timeout: 20_000 });
     await page.evaluate(() => ((globalThis as unknown as { noReload: number }).noReload = 1));
@@ -96,11 +88,11 @@ describe("dashboard in Chromium", () => {
     await ctx.close();
   });
 
-  it("log in, create a monitor, see it go down and up live, open its page", ["monitors"], async () => {
+  it("log in, create a monitor, see it go down and up live, open its page", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    await logIn(page, base, withoutLogin);
+    await logIn(page, base);
     loggedIn = await ctx.storageState();
 
     await page.click("a:has-text('New monitor')");
@@ -139,11 +131,11 @@ describe("dashboard in Chromium", () => {
     await ctx.close();
   });
 
-  it("a status page made in the dashboard opens for a visitor who is not logged in", ["monitors", "status pages"], async () => {
+  it("a status page made in the dashboard opens for a visitor who is not logged in", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    if (!loggedIn) await logIn(page, base, withoutLogin);
+    if (!loggedIn) await logIn(page, base);
     await page.goto(`${base}/#/status-pages`);
     await page.click("button:has-text('New status page')");
     await page.fill("input[name=slug]", "shop");
@@ -165,11 +157,11 @@ describe("dashboard in Chromium", () => {
     await visitor.close();
   });
 
-  it("from a monitor's page: acknowledge and annotate its incident, mute, pause, resume and edit it", ["monitors"], async () => {
+  it("from a monitor's page: acknowledge and annotate its incident, mute, pause, resume and edit it", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    if (!loggedIn) await logIn(page, base, withoutLogin);
+    if (!loggedIn) await logIn(page, base);
     code = 503;
     await page.goto(`${base}/#/monitors/${encodeURIComponent("shop/checkout")}`);
     await page.waitForSelector(".detail[data-state=down]", { timeout: 20_000 });
@@ -204,11 +196,11 @@ describe("dashboard in Chromium", () => {
     await ctx.close();
   });
 
-  it("channels, routes and maintenance windows are made through their forms", ["channels, routes and maintenance"], async () => {
+  it("channels, routes and maintenance windows are made through their forms", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    if (!loggedIn) await logIn(page, base, withoutLogin);
+    if (!loggedIn) await logIn(page, base);
     const api = async (path: string) => (await ctx.request.get(`${base}${path}`)).json() as Promise<Record<string, Array<{ name: string }>>>;
 
     await page.goto(`${base}/#/channels`);
@@ -252,7 +244,7 @@ describe("dashboard in Chromium", () => {
     await ctx.close();
   });
 
-  it("a user with two-factor login is asked for the code, then let in; a wrong password is refused", ["auth"], async () => {
+  it("a user with two-factor login is asked for the code, then let in; a wrong password is refused", async () => {
     // The admin makes a user; the user turns on two-factor login with their own session.
     const admin = await browser.newContext({ ...(loggedIn ? { storageState: loggedIn } : {}) });
     const adminCsrf = ((await (await admin.request.get(`${base}/api/v1/auth/me`)).json()) as { csrfToken: string }).csrfToken;
@@ -289,10 +281,10 @@ describe("dashboard in Chromium", () => {
     await ctx.close();
   });
 
-  it("on a phone-sized screen (390×844) the listing and a monitor page fit", [], async () => {
+  it("on a phone-sized screen (390×844) the listing and a monitor page fit", async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
-    if (!loggedIn) await logIn(page, base, withoutLogin);
+    if (!loggedIn) await logIn(page, base);
     await page.goto(`${base}/`);
     const row = page.locator('.mrow[data-id="web/storefront"]');
     await row.waitFor({ timeout: 15_000 });

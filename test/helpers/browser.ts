@@ -85,10 +85,9 @@ export async function stop(child: ChildProcess | undefined): Promise<void> {
 /** The first admin's password of the servers started by the dashboard's browser tests. */
 export const E2E_PASSWORD = "dashboard-e2e-password";
 
-/** Logs in as the admin through the form; with `withoutLogin` (a server without users) it just waits for the page. */
-export async function logIn(page: Page, base: string, withoutLogin = false): Promise<void> {
+/** Logs in as the admin through the form. */
+export async function logIn(page: Page, base: string): Promise<void> {
   await page.goto(`${base}/`);
-  if (withoutLogin) return void (await page.waitForSelector(".topbar", { timeout: 15_000 }));
   await page.fill("input[name=username]", "admin");
   await page.fill("input[name=password]", E2E_PASSWORD);
   await page.click("button[type=submit]");
@@ -100,20 +99,4 @@ export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   return errors;
-}
-
-/** APIs of other parts the browser tests drive, by the path a POST creates at. */
-export const FEATURES = { auth: "/api/v1/auth/login", monitors: "/api/v1/monitors", "status pages": "/api/v1/status-pages", "channels, routes and maintenance": "/api/v1/channels" } as const;
-/** One of them. */
-export type Feature = keyof typeof FEATURES;
-
-/** The features whose routes this server does not have (a build without them). */
-export async function missingFeatures(base: string): Promise<Set<Feature>> {
-  const out = new Set<Feature>();
-  for (const [f, path] of Object.entries(FEATURES) as Array<[Feature, string]>) {
-    const r = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    const body = (await r.json().catch(() => ({}))) as { message?: string };
-    if (r.status === 404 && body.message?.startsWith("no route")) out.add(f);
-  }
-  return out;
 }
