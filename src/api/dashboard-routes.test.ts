@@ -207,7 +207,7 @@ function suite(name: string, make: () => Promise<TestStore>, skip: () => Promise
       assert.equal((await get("/api/v1/dashboard?state=nope")).status, 400);
     });
 
-    it("a monitor's page: uptime for every period, the daily bar, incidents and failures", async () => {
+    it("a monitor's page: uptime for every period, the daily bar, latency by phase and the failures in full", async () => {
       const r = await get(`/api/v1/dashboard/monitor?id=${encodeURIComponent("shop/api")}`);
       assert.equal(r.status, 200, JSON.stringify(r.body));
       const b = r.body as { monitor: RowJson & { labels: Record<string, string> }; uptime: Record<string, { checks: number; uptimePct: number | null }>; daily: { bar: string; uptime: Array<number | null> }; latency: { t: number[]; total: unknown[] } };

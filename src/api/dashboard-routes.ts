@@ -20,6 +20,7 @@ import { barString, countStates, filterRows, groupTree, type ListRow, type RowFi
 import type { Row} from "./dashboard-schemas.ts";
 import { Dashboard, Detail, DetailQuery, ErrorBody, RowsPage, RowsQuery } from "./dashboard-schemas.ts";
 import { DashboardIndex } from "./dashboard-index.ts";
+import { WRITABLE_SOURCES } from "./monitor-json.ts";
 import type { LiveEvents } from "./live-events.ts";
 import { compression, webStatic } from "./web-static.ts";
 import { type ChartRange, monitorDetail, PHASES } from "./monitor-detail.ts";
@@ -122,7 +123,7 @@ async function page(d: DashboardDeps, rows: ListRow[], q: Query, now: number): P
         uptime24h: uptimePct(sumHours(hours)),
         uptime30d: uptimePct(h.month.get(r.seq)),
         bar: barString(hours, BAR_HOURS),
-        readOnly: r.source !== "api",
+        readOnly: !WRITABLE_SOURCES.includes(r.source),
       };
       if (r.reason && (r.status === "down" || r.status === "degraded")) out.reason = r.reason;
       return out;

@@ -38,7 +38,7 @@ export const Row = Type.Object({
   uptime24h: Nullable(Type.Number({ description: "Percentage of checks not down over the last 24 hours." })),
   uptime30d: Nullable(Type.Number({ description: "Same over 30 days." })),
   bar: Type.String({ description: "One character per hour, oldest first: `-` no checks, `u` all up, `g` some degraded, `f` some down, `d` mostly down." }),
-  readOnly: Type.Boolean({ description: "Defined in a file (edit the file, not through the API)." }),
+  readOnly: Type.Boolean({ description: "Defined in a file or by a compatible tool (change it there, not through the API)." }),
 });
 
 /** Where the bars start and how long each segment is. */

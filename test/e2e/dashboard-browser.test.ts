@@ -2,55 +2,19 @@
  * The dashboard in real Chromium against a real `upbeat serve`: log in through the form, create
  * a monitor through the form, see it go down and up live (no reload), open its page (chart drawn,
  * uptime shown), make a status page and open it logged out, and use it all on a phone-sized
- * screen. `npm run screenshots` (UPBEAT_SCREENSHOTS=1) also writes docs/screenshots/*.png.
+ * screen; and two-factor login, forms of channels, routes and maintenance windows.
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Secret, TOTP } from "otpauth";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { chromiumUnavailable, ensureWebBuilt, launchChromium, serveReady, stop } from "../helpers/browser.ts";
+import type { Browser, BrowserContext } from "playwright-core";
+import { chromiumUnavailable, E2E_PASSWORD, ensureWebBuilt, launchChromium, logIn, serveReady, stop, watchErrors } from "../helpers/browser.ts";
 import { closedPort, startHttpServer, type TestServer } from "../helpers/http-server.ts";
 import { REQUIRE_SERVICES } from "../helpers/stores.ts";
-
-const PASSWORD = "dashboard-e2e-password";
-
-/** APIs of other parts the tests drive, by the path a POST creates at. */
-const FEATURES = { auth: "/api/v1/auth/login", monitors: "/api/v1/monitors", "status pages": "/api/v1/status-pages", "channels, routes and maintenance": "/api/v1/channels" } as const;
-type Feature = keyof typeof FEATURES;
-
-/** The features whose routes this server does not have (a build without them). */
-async function missingFeatures(base: string): Promise<Set<Feature>> {
-  const out = new Set<Feature>();
-  for (const [f, path] of Object.entries(FEATURES) as Array<[Feature, string]>) {
-    const r = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    const body = (await r.json().catch(() => ({}))) as { message?: string };
-    if (r.status === 404 && body.message?.startsWith("no route")) out.add(f);
-  }
-  return out;
-}
-
-let withoutLogin = false;
-
-/** Logs in through the form (a server without users opens straight away). */
-async function logIn(page: Page, base: string): Promise<void> {
-  await page.goto(`${base}/`);
-  if (withoutLogin) return void (await page.waitForSelector(".topbar", { timeout: 15_000 }));
-  await page.fill("input[name=username]", "admin");
-  await page.fill("input[name=password]", PASSWORD);
-  await page.click("button[type=submit]");
-  await page.waitForSelector(".topbar", { timeout: 15_000 });
-}
-
-/** Fails the test on any script error in the page. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  return errors;
-}
 
 describe("dashboard in Chromium", () => {
   const skip = chromiumUnavailable();
@@ -62,7 +26,6 @@ describe("dashboard in Chromium", () => {
   let code = 200;
   let fileCode = 200;
   let loggedIn: Awaited<ReturnType<BrowserContext["storageState"]>> | undefined;
-  let missing = new Set<Feature>();
 
   before(async () => {
     if (skip) {
@@ -80,10 +43,8 @@ describe("dashboard in Chromium", () => {
     writeFileSync(config, `groups:\n  - name: web\n    monitors:\n      - { name: Storefront, url: "${target.url}/file", interval: 1s, timeout: 2s, labels: { team: shop } }\n`);
     const port = await closedPort();
     base = `http://127.0.0.1:${port}`;
-    child = await serveReady(port, ["--data", join(dir, "data"), "--config", config], { UPBEAT_ADMIN_PASSWORD: PASSWORD, UPBEAT_LOG_LEVEL: "warn" });
+    child = await serveReady(port, ["--data", join(dir, "data"), "--config", config], { UPBEAT_ADMIN_PASSWORD: E2E_PASSWORD, UPBEAT_LOG_LEVEL: "warn" });
     browser = await launchChromium();
-    missing = await missingFeatures(base);
-    withoutLogin = missing.has("auth");
   });
   after(async () => {
     await browser?.close();
@@ -92,17 +53,14 @@ describe("dashboard in Chromium", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const it = (title: string, needs: Feature[], fn: () => Promise<void>): void => {
+  const it = (title: string, fn: () => Promise<void>): void => {
     test(title, { timeout: 120_000 }, async (t) => {
       if (skip) return t.skip(skip);
-      const absent = needs.filter((f) => missing.has(f));
-      if (absent.length) return t.skip(`this build has no API for ${absent.join(", ")}`);
-      if (missing.has("auth")) t.diagnostic("this build has no users: the dashboard opens without a login");
       await fn();
     });
   };
 
-  it("a monitor from a file: its row goes down and up live, its page draws the chart; it is read-only here", [], async () => {
+  it("a monitor from a file: its row goes down and up live, its page draws the chart; it is read-only here", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
@@ -130,7 +88,7 @@ describe("dashboard in Chromium", () => {
     await ctx.close();
   });
 
-  it("log in, create a monitor, see it go down and up live, open its page", ["monitors"], async () => {
+  it("log in, create a monitor, see it go down and up live, open its page", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
@@ -173,7 +131,7 @@ describe("dashboard in Chromium", () => {
     await ctx.close();
   });
 
-  it("a status page made in the dashboard opens for a visitor who is not logged in", ["monitors", "status pages"], async () => {
+  it("a status page made in the dashboard opens for a visitor who is not logged in", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
@@ -199,7 +157,7 @@ describe("dashboard in Chromium", () => {
     await visitor.close();
   });
 
-  it("from a monitor's page: acknowledge and annotate its incident, mute, pause, resume and edit it", ["monitors"], async () => {
+  it("from a monitor's page: acknowledge and annotate its incident, mute, pause, resume and edit it", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
@@ -238,7 +196,7 @@ describe("dashboard in Chromium", () => {
     await ctx.close();
   });
 
-  it("channels, routes and maintenance windows are made through their forms", ["channels, routes and maintenance"], async () => {
+  it("channels, routes and maintenance windows are made through their forms", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
     const errors = watchErrors(page);
@@ -286,7 +244,7 @@ describe("dashboard in Chromium", () => {
     await ctx.close();
   });
 
-  it("a user with two-factor login is asked for the code, then let in; a wrong password is refused", ["auth"], async () => {
+  it("a user with two-factor login is asked for the code, then let in; a wrong password is refused", async () => {
     // The admin makes a user; the user turns on two-factor login with their own session.
     const admin = await browser.newContext({ ...(loggedIn ? { storageState: loggedIn } : {}) });
     const adminCsrf = ((await (await admin.request.get(`${base}/api/v1/auth/me`)).json()) as { csrfToken: string }).csrfToken;
@@ -323,7 +281,7 @@ describe("dashboard in Chromium", () => {
     await ctx.close();
   });
 
-  it("on a phone-sized screen (390×844) the listing and a monitor page fit", [], async () => {
+  it("on a phone-sized screen (390×844) the listing and a monitor page fit", async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, ...(loggedIn ? { storageState: loggedIn } : {}) });
     const page = await ctx.newPage();
     if (!loggedIn) await logIn(page, base);
@@ -343,67 +301,5 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector(".detail .tiles");
     assert.equal(await overflow(), 0, "the monitor page fits too");
     await ctx.close();
-  });
-});
-
-/** Screenshots for the README (`npm run screenshots`): many monitors with a history. */
-describe("dashboard with 10,000 monitors in Chromium", () => {
-  const skip = chromiumUnavailable();
-  test("only the rows in view are drawn; jumping to the end fetches only the page in view", { timeout: 240_000 }, async (t) => {
-    if (skip) {
-      if (REQUIRE_SERVICES) throw new Error(`${skip} (UPBEAT_REQUIRE_SERVICES=1)`);
-      return t.skip(skip);
-    }
-    await ensureWebBuilt();
-    const dir = mkdtempSync(join(tmpdir(), "upbeat-web-10k-"));
-    const config = join(dir, "upbeat.yaml");
-    // Heartbeats due once a day: 10,000 monitors and nothing for the engine to do meanwhile.
-    const groups = Array.from({ length: 100 }, (_, g) => `  - { name: g${String(g).padStart(2, "0")}, monitors: [${Array.from({ length: 100 }, (_, i) => `{ name: m${String(g * 100 + i).padStart(5, "0")}, type: heartbeat, period: 1d }`).join(", ")}] }`);
-    writeFileSync(config, `groups:\n${groups.join("\n")}\n`);
-    const port = await closedPort();
-    const base = `http://127.0.0.1:${port}`;
-    let child: ChildProcess | undefined;
-    let browser: Browser | undefined;
-    try {
-      child = await serveReady(port, ["--data", join(dir, "data"), "--config", config], { UPBEAT_ADMIN_PASSWORD: PASSWORD, UPBEAT_LOG_LEVEL: "warn" });
-      browser = await launchChromium();
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const page = await ctx.newPage();
-      const errors = watchErrors(page);
-      withoutLogin = (await fetch(`${base}/api/v1/auth/me`)).status === 404;
-      const pages: string[] = [];
-      page.on("request", (r) => r.url().includes("/api/v1/dashboard/rows") && pages.push(new URL(r.url()).searchParams.get("offset") ?? ""));
-      const started = Date.now();
-      await logIn(page, base);
-      await page.waitForSelector(".mrow[data-id]");
-      t.diagnostic(`first rows drawn ${Date.now() - started} ms after opening the page (login included)`);
-      assert.equal(await page.locator('.side-all b').innerText(), "10000");
-      const drawn = await page.locator(".vrow").count();
-      assert.ok(drawn > 10 && drawn < 60, `${drawn} rows in the page`);
-      await page.locator(".vlist").evaluate((el) => (el.scrollTop = el.scrollHeight));
-      await page.waitForSelector('.mrow[data-id="g99/m09999"]', { timeout: 15_000 });
-      assert.ok((await page.locator(".vrow").count()) < 60, "still only the rows in view");
-      assert.deepEqual(pages, ["9900"], "one page fetched: the one scrolled to");
-      await page.fill("input[type=search]", "m04242");
-      await page.waitForSelector('.mrow[data-id="g42/m04242"]');
-      assert.equal(await page.locator(".vrow").count(), 1);
-      assert.deepEqual(errors, []);
-    } finally {
-      await browser?.close();
-      await stop(child);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe("dashboard screenshots", { skip: process.env.UPBEAT_SCREENSHOTS !== "1" && "set UPBEAT_SCREENSHOTS=1 (npm run screenshots)" }, () => {
-  test("dashboard, monitor page and status page", { timeout: 240_000 }, async (t) => {
-    const reason = chromiumUnavailable();
-    if (reason) return t.skip(reason);
-    const { takeScreenshots } = await import("./dashboard-screenshots.ts");
-    await ensureWebBuilt();
-    const out = new URL("../../docs/screenshots/", import.meta.url);
-    mkdirSync(out, { recursive: true });
-    await takeScreenshots(out.pathname, PASSWORD);
   });
 });

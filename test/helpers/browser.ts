@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { buildWeb, isFresh } from "../../scripts/build-web.ts";
 import { startCli } from "./cli.ts";
 import { waitFor } from "./wait.ts";
@@ -80,4 +80,23 @@ export async function stop(child: ChildProcess | undefined): Promise<void> {
   const exited = once(child, "exit");
   child.kill("SIGTERM");
   await exited;
+}
+
+/** The first admin's password of the servers started by the dashboard's browser tests. */
+export const E2E_PASSWORD = "dashboard-e2e-password";
+
+/** Logs in as the admin through the form. */
+export async function logIn(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.fill("input[name=username]", "admin");
+  await page.fill("input[name=password]", E2E_PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForSelector(".topbar", { timeout: 15_000 });
+}
+
+/** Collects the page's script errors (a test expects none). */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return errors;
 }

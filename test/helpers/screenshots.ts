@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../src/store/open.ts";
-import { launchChromium, serveReady, stop } from "../helpers/browser.ts";
-import { closedPort, startHttpServer } from "../helpers/http-server.ts";
-import { type SeededMonitor, seedHistory } from "../helpers/seed-history.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { launchChromium, serveReady, stop } from "./browser.ts";
+import { closedPort, startHttpServer } from "./http-server.ts";
+import { type SeededMonitor, seedHistory } from "./seed-history.ts";
+import { waitFor } from "./wait.ts";
 
 const KEY = "upb_screenshots_admin_key_0123456789";
 
