@@ -161,6 +161,8 @@ monitors: [{ name: api, url: "${target.url}/", interval: 60s, alerts: [nowhere] 
       sent[0]?.text,
       `Digest "morning": the 24 hours to 2024-01-02 09:00 (UTC)\n\nDown now: 1\n- api since ${since}: ${cause}\n\nIncidents: 1 opened, 0 resolved\n- api #1 opened ${localTime(opened, "UTC")}, still open (${cause})\n\nUptime: 0.00 % of 5 checks across 1 monitor\nLowest:\n- api 0.00 % (5 of 5 checks down)`,
     );
+    // The row is marked done once the receiver's answer is back, a moment after the request arrived.
+    await waitFor("the delivery marked done", async () => (await db.store.deliveries({ channel: "ops", limit: 10 })).every((r) => r.status === "done"));
     const rows = await db.store.deliveries({ channel: "ops", limit: 10 });
     assert.deepEqual(rows.map((r) => [r.key, r.status]), [[`digest:morning:${Date.UTC(2024, 0, 2, 9)}:ops`, "done"]]);
     // Armed again for the next morning, not for now.
