@@ -101,7 +101,7 @@ export async function pingRoutes(app: FastifyInstance, d: PingRouteDeps): Promis
     const { body, bytes } = bodyOf(req, s.bodyLimitBytes);
     const out = engine.heartbeats.ping(id, pingOf(p, d.now(), body), { ...(body ? { body } : {}), bodyBytes: bytes, remote: req.ip });
     if (!out.ok) return (refuse("notFound", req), text(reply, 404, "not found\n"));
-    await engine.writer.durable();
+    await engine.writer.durable({ rowsOnly: true });
     d.counters.accepted++;
     reply.header("ping-body-limit", String(s.bodyLimitBytes));
     return created ? text(reply, 201, "Created") : text(reply, 200, "OK");
@@ -123,7 +123,7 @@ export async function pingRoutes(app: FastifyInstance, d: PingRouteDeps): Promis
       const at = d.now();
       const beat: Ping = p.status === "up" ? { type: "success", at, ...(p.pingMs !== undefined ? { latencyMs: p.pingMs } : {}) } : { type: "fail", at, message: p.msg ?? "push status down" };
       engine.heartbeats.ping(id, beat, { ...(p.msg ? { body: p.msg } : {}), bodyBytes: p.msg ? Buffer.byteLength(p.msg) : 0, remote: req.ip });
-      await engine.writer.durable();
+      await engine.writer.durable({ rowsOnly: true });
       d.counters.accepted++;
       return reply.send({ ok: true });
     },

@@ -266,6 +266,11 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     await logged(e);
     await alerting.handler(e);
   };
+  // The files are watched from before anything is sent or probed: an edit made while the rest
+  // starts (right after Cupcake's first summary, say) is applied once running, not missed.
+  // config.files also holds what the environment named (Cupcake's ALERT_DEFINITIONS_FILE).
+  const fileChanges = { seen: false, handle: () => void (fileChanges.seen = true) };
+  const watchers = watchFiles(config.files, () => fileChanges.handle());
   // Digests: Cupcake's summary goes before anything is probed, as Cupcake sent it; then the native ones on their schedules.
   const digests = new Digests({ store, log, kick: () => alerting.deliverer.kick(), cupcake: parseCupcakeEnv(io.env).value });
   await digests.start(resolved.config);
@@ -281,6 +286,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     live.lovebeat = await startLovebeat({ engine, config: lovebeat.config, configured: lbFiles.length > 0, ...(statsdAddr ? { statsd: statsdAddr } : {}), log });
   } catch (e) {
     io.err(`upbeat: cannot start the statsd listeners on ${o.statsd}: ${errorMessage(e)}`);
+    for (const w of watchers) w.close();
     await Promise.all([app.close(), engine.stop(0), digests.stop()]);
     await store.close();
     return 1;
@@ -304,8 +310,8 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
     });
     return summary as ApplySummary;
   });
-  // config.files also holds what the environment named (Cupcake's ALERT_DEFINITIONS_FILE).
-  const watchers = watchFiles(config.files, () => void reload());
+  fileChanges.handle = () => void reload();
+  if (fileChanges.seen) void reload();
   io.onReload?.(() => void reload());
   const bound = app.server.address();
   log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, statsd: live.lovebeat.statsd ? `${statsdAddr?.host}:${live.lovebeat.statsd.port}` : "off", monitors: config.monitors.length, files: o.files, store: storeLabel }, "upbeat serving");

@@ -59,3 +59,25 @@ test("rollups: a new minute writes the finished one; hour and day keep adding; d
   const h2 = await store.rollup("hour", seq, t0);
   assert.deepEqual([h2?.checks, h2?.latMin], [4, 5]);
 });
+
+test("durable({ rowsOnly }) commits the rows at once and lets the open rollups follow within flushMs; durable() waits for both", async () => {
+  const { store, seq } = await fresh();
+  const w = new BatchWriter({ store, flushMs: 300, maxBatch: 1000, log: quietLog });
+  const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
+  const result = (at: number) => ({ seq, at, health: "up" as const, durationMs: 1, region: "local" });
+  w.sample(seq, t0, { health: "up", latencyMs: 1, downMs: 0 });
+  await w.durable();
+  assert.equal((await store.rollup("minute", seq, t0))?.checks, 1);
+  w.add({ results: [result(t0 + 1000)] });
+  w.sample(seq, t0 + 1000, { health: "up", latencyMs: 1, downMs: 0 });
+  await w.durable({ rowsOnly: true });
+  assert.equal((await store.results("m", { limit: 10 })).length, 1, "the row is committed");
+  assert.equal((await store.rollup("minute", seq, t0))?.checks, 1, "the rollup has not been rewritten yet");
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await store.rollup("minute", seq, t0))?.checks, 2, "the rollup followed within flushMs");
+  w.add({ results: [result(t0 + 2000)] });
+  w.sample(seq, t0 + 2000, { health: "up", latencyMs: 1, downMs: 0 });
+  await w.durable();
+  assert.equal((await store.rollup("minute", seq, t0))?.checks, 3, "a plain durable() includes the rollups");
+  await w.close();
+});

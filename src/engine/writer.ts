@@ -44,6 +44,8 @@ export class BatchWriter {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private waiters: Array<() => void> = [];
+  /** Waiters that need the rollups committed too (not only the rows they added). */
+  private rollupWaiters = 0;
   private retryMs = 0;
   private closed = false;
   /** Results dropped because the database refused writes for too long. */
@@ -114,11 +116,16 @@ export class BatchWriter {
     return n;
   }
 
-  /** Resolves once everything added so far is committed. */
-  durable(): Promise<void> {
+  /**
+   * Resolves once everything added so far is committed, rollups included. With `rowsOnly`, once
+   * the rows added so far are (the open rollups may follow up to `flushMs` later): what an HTTP
+   * ping waits for before its OK, as the rollups are derived and rewritten whole.
+   */
+  durable(o: { rowsOnly?: boolean } = {}): Promise<void> {
     if (this.size === 0 && !this.inFlight) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiters.push(resolve);
+      if (!o.rowsOnly) this.rollupWaiters++;
       this.schedule();
     });
   }
@@ -152,20 +159,22 @@ export class BatchWriter {
       return;
     }
     const waiters = this.waiters.splice(0);
-    const batch = this.take(waiters.length > 0 && this.size > this.dirty && this.size - this.dirty < this.o.maxBatch);
+    const rowsOnly = waiters.length > 0 && this.rollupWaiters === 0 && this.size > this.dirty && this.size - this.dirty < this.o.maxBatch;
+    this.rollupWaiters = 0;
+    const batch = this.take(rowsOnly);
     this.inFlight = this.commit(batch, waiters);
     await this.inFlight;
     this.inFlight = undefined;
     if (this.size > 0 || this.waiters.length) this.schedule();
   }
 
-  private take(urgent: boolean): WriteBatch {
+  private take(rowsOnly: boolean): WriteBatch {
     const batch = this.pending;
     this.pending = emptyBatch();
-    // A commit someone awaits (an HTTP ping before its OK) carries only the rows they wait for;
-    // the rollups, which are derived and rewritten whole, follow at the writer's own pace. That
-    // keeps three upserts per monitor out of each of the many small durable commits.
-    if (urgent && !this.closed && Date.now() - this.rollupsAt < this.o.flushMs) return batch;
+    // A commit only rows-only waiters await (HTTP pings before their OK) carries just those rows;
+    // the rollups follow at the writer's own pace. That keeps three upserts per monitor out of
+    // each of the many small durable commits.
+    if (rowsOnly && !this.closed && Date.now() - this.rollupsAt < this.o.flushMs) return batch;
     this.rollupsAt = Date.now();
     for (const key of this.changed) {
       const cur = this.open.get(key);
@@ -203,6 +212,8 @@ export class BatchWriter {
     }
     this.pending = batch;
     this.waiters.unshift(...waiters);
+    // Which of them wanted the rollups is not kept: the retry writes everything.
+    this.rollupWaiters += waiters.length;
   }
 
   private release(waiters: Array<() => void>): void {

@@ -20,6 +20,8 @@ test("http-monitoring clients and a Prometheus scraper against upbeat serve, acr
     res.end("down");
   });
   const smtp = await startSmtp();
+  // The servers are closed whatever happens, or they would keep the test process alive.
+  after(() => Promise.all([target.close(), smtp.close()]));
   const port = await closedPort();
   const base = `http://127.0.0.1:${port}`;
   const file = join(dir, "upbeat.yaml");
@@ -58,6 +60,5 @@ httpMonitoring: { basePath: /monitoring, interval: 1s, timeout: 2s, backoffFacto
       child.kill("SIGTERM");
       await once(child, "exit");
     }
-    await Promise.all([target.close(), smtp.close()]);
   }
 });

@@ -113,7 +113,7 @@ describe("upbeat serve: channel routes", () => {
       const list = await apiFetch(`${base}/api/v1/channels`);
       const text = await list.text();
       assert.ok(!text.includes("xoxSecretHookToken123"), text);
-      assert.deepEqual(JSON.parse(text), { channels: [{ name: "ops", type: "slack", settings: { url: "********" } }] });
+      assert.deepEqual(JSON.parse(text), { channels: [{ name: "ops", type: "slack", settings: { url: "********" }, source: file, readOnly: true, active: true, spec: { name: "ops", type: "slack", url: "********" } }] });
       const sent = await apiFetch(`${base}/api/v1/channels/ops/test`, { method: "POST" });
       assert.equal(sent.status, 200);
       assert.equal(((await sent.json()) as { delivered: boolean }).delivered, true);

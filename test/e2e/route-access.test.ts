@@ -31,13 +31,16 @@ describe("every route through the real access", () => {
   before(async () => {
     const port = await closedPort();
     base = `http://127.0.0.1:${port}`;
-    const onRoute = (r: RouteOptions) => {
-      const config = (r.config ?? {}) as { access?: unknown; rateLimit?: unknown };
-      for (const method of ([] as string[]).concat(r.method)) routes.push({ method, url: r.url, access: config.access, rateLimit: config.rateLimit });
-    };
+    const seen: RouteOptions[] = [];
+    // Read once every hook has run: a plugin's own onRoute hook may mark its routes public after this one.
+    const onRoute = (r: RouteOptions) => void seen.push(r);
     const env = { UPBEAT_LOG_LEVEL: "silent", UPBEAT_ADMIN_API_KEY: TEST_API_KEY, UPBEAT_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD };
     done = serveCommand({ files: [], listen: `127.0.0.1:${port}`, dataDir: dir, statsd: "off" }, { env, out: () => {}, err: () => {}, signal: stop.signal, onRoute });
     await waitFor("ready", () => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 20_000, 50);
+    for (const r of seen) {
+      const config = (r.config ?? {}) as { access?: unknown; rateLimit?: unknown };
+      for (const method of ([] as string[]).concat(r.method)) routes.push({ method, url: r.url, access: config.access, rateLimit: config.rateLimit });
+    }
   });
   after(async () => {
     stop.abort();

@@ -7,7 +7,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { startServeReady } from "../helpers/cli.ts";
+import { apiFetch, startServeReady } from "../helpers/cli.ts";
 import { closedPort, startHttpServer } from "../helpers/http-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -47,7 +47,7 @@ test("a status page follows its monitor, answers on its domain, and is still the
   let child: ChildProcess | undefined;
   try {
     child = await startServeReady(port, args, { UPBEAT_LOG_LEVEL: "warn" });
-    const made = await fetch(`${base}/api/v1/status-pages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ slug: "shop", title: "Shop status", domain: "status.shop.test", sections: [{ title: "Store", monitors: ["shop"] }] }) });
+    const made = await apiFetch(`${base}/api/v1/status-pages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ slug: "shop", title: "Shop status", domain: "status.shop.test", sections: [{ title: "Store", monitors: ["shop"] }] }) });
     assert.equal(made.status, 201);
     await waitFor("shop operational", async () => (await get(port, "/pages/shop", "127.0.0.1")).body.includes('class="st st-up"'), 10_000, 100);
     status = 503;

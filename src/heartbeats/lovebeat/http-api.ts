@@ -95,7 +95,7 @@ export async function lovebeatRoutes(app: FastifyInstance, d: LovebeatApiDeps): 
     if (!hub) void reply.code(503).header("content-type", "text/plain").send("starting\n");
     return hub;
   };
-  const durable = async () => d.engine()?.writer.durable();
+  const durable = async () => d.engine()?.writer.durable({ rowsOnly: true });
 
   const list = async (_req: FastifyRequest, reply: FastifyReply) => {
     const hub = hubOr503(reply);
