@@ -130,8 +130,7 @@ async function main(): Promise<void> {
     await engine.stop(0);
     await store.close();
   } finally {
-    if (process.env.KEEP) console.log(file);
-    else rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
