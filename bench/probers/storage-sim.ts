@@ -9,6 +9,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { sql } from "kysely";
 import type { Monitor } from "../../src/config/model.ts";
 import { resolveSettings } from "../../src/config/settings.ts";
 import { initialState } from "../../src/core/monitor-state.ts";
@@ -73,7 +74,7 @@ async function templates(): Promise<{ up: Observation; down: Observation }> {
   }
 }
 
-/** The engine's prune loop (src/engine/engine.ts) for the minutes since the last one: rounds of 2,000 rows per kind until a round deletes fewer. */
+/** The engine's prune loop (src/engine/engine.ts) for the minutes since the last one: rounds of 2,000 rows per kind until a round deletes fewer (the engine also stops at 2 s a minute; the simulation allows 20 rounds a minute, more than the rows that arrive need). */
 async function prune(store: Store, now: number, minutes: number, times: number[]): Promise<number> {
   let deleted = 0;
   for (let i = 0; i < 20 * minutes; i++) {
@@ -161,6 +162,12 @@ async function rowCounts(store: Store): Promise<Record<string, number>> {
   return out;
 }
 
+/** Bytes on disk per table and index (SQLite's dbstat), largest first. */
+async function tableBytes(store: Store): Promise<Array<[string, number]>> {
+  const r = await sql<{ name: string; bytes: number }>`SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC`.execute(store.db);
+  return r.rows.map((x) => [x.name, Number(x.bytes)]);
+}
+
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? "{}") as StorageSimConfig;
   boundLifetime(cfg.capMs);
@@ -176,8 +183,9 @@ async function main(): Promise<void> {
   const sim = await simulate(store, cfg, seqs, ids, end);
   const buildMs = performance.now() - t0;
   const rows = await rowCounts(store);
+  const bytes = await tableBytes(store);
   const go = fromParent("go");
-  toParent({ type: "built", buildMs, checks: sim.checks, deleted: sim.deleted, rows, pruneP50: quantile(sim.pruneMs, 0.5), pruneMax: Math.max(0, ...sim.pruneMs), pruneCalls: sim.pruneMs.length });
+  toParent({ type: "built", buildMs, checks: sim.checks, deleted: sim.deleted, rows, bytes, pruneP50: quantile(sim.pruneMs, 0.5), pruneMax: Math.max(0, ...sim.pruneMs), pruneCalls: sim.pruneMs.length });
   await go;
   const q = await queries(store, cfg, ids, end);
   await store.close();

@@ -67,20 +67,25 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       "|---|---:|---:|---:|---:|---:|",
       `| one monitor (random) | ${String((done.singleMs as number[]).length)} | ${fmt(Number(done.singleP50), 2)} | ${fmt(Number(done.singleP99), 2)} | ${fmt(Math.max(...(done.singleMs as number[])), 2)} | ${String(done.wrong)} |`,
       `| all ${n(monitors)} monitors | ${String((done.allMs as number[]).length)} | ${fmt(Number(done.allP50), 1)} | ${fmt(Number(done.allP99), 1)} | ${fmt(Math.max(...(done.allMs as number[])), 1)} | |`,
+      "",
+      "| Table or index (largest first, SQLite `dbstat`, before close) | MiB | Rows | Bytes per row |",
+      "|---|---:|---:|---:|",
+      ...(built.bytes as Array<[string, number]>).slice(0, 8).map(([name, b]) => `| ${name} | ${fmt(b / MIB, 1)} | ${rows[name] !== undefined ? n(rows[name]) : ""} | ${rows[name] ? fmt(b / rows[name], 0) : ""} |`),
     ].join("\n");
     const r = DEFAULT_RETENTION;
     return {
       setup:
         `${n(monitors)} HTTP monitors, one check a minute each (spread over the minute), ${String(days)} simulated days ending now, ${String(DOWN_SHARE * 100)} % of checks failing at random; in its own process. ` +
         `Every check goes through the engine's own write path: \`resultRecord\` of an observation shaped like the engine's (copied from a real check of a local server, or for a failure of a closed port, with jittered timings) into the engine's \`BatchWriter\` (\`add\` for the result row, \`sample\` for the minute, hour and day rollups, a state row per monitor every simulated hour), committed every 10 simulated minutes through \`store.commit\` (SQLite, WAL, as \`upbeat serve\` opens it). ` +
-        `Retention as the engine prunes: its loop of \`store.prune(now, DEFAULT_RETENTION, 2000)\` rounds on the simulated clock, run every simulated hour for the hour's minutes (defaults: results ${String(r.resultsDays)} d, minute rollups ${String(r.minuteDays)} d, hour ${String(r.hourDays)} d, day ${String(r.dayDays)} d). No VACUUM (Upbeat runs none). ` +
-        `Then \`store.uptime(now, [id])\` for ${String(SINGLES)} random monitors (after 10 unmeasured) and \`store.uptime(now)\` ${String(cfg.allRuns)} times (after one), each answer checked (365-day check count); one build per invocation, the queries are the repeated measurement. A prune call's time is one round (up to 2,000 rows of each kind); the engine runs up to 20 a minute on its event loop.`,
+        `Retention as the engine prunes: its loop of \`store.prune(now, DEFAULT_RETENTION, 2000)\` rounds on the simulated clock, run every simulated hour for the hour's minutes (defaults: results ${String(r.resultsDays)} d, up results ${String(r.upResultsDays)} d, minute rollups ${String(r.minuteDays)} d, hour ${String(r.hourDays)} d, day ${String(r.dayDays)} d). No VACUUM (Upbeat runs none). ` +
+        `Then \`store.uptime(now, [id])\` for ${String(SINGLES)} random monitors (after 10 unmeasured) and \`store.uptime(now)\` ${String(cfg.allRuns)} times (after one), each answer checked (365-day check count); one build per invocation, the queries are the repeated measurement. A prune call's time is one round (up to 2,000 rows of each kind); the engine runs rounds while they find a full batch, up to 2 s a minute, yielding its event loop between them.`,
       table,
       note: `The database holds ${String(days)} days of ${n(monitors)} monitors in ${fmt(diskBytes / MIB, 0)} MiB (target ≤ 1 GB); the 365-day uptime query takes ${fmt(Number(done.singleP99), 2)} ms (p99) for one monitor and ${fmt(Number(done.allP99), 1)} ms (p99) for all (target ≤ ${String(QUERY_LIMIT_MS)} ms)${Number(done.wrong) ? `; **${String(done.wrong)} wrong answers**` : "; every answer counted the checks written"}.`,
       targets: [
         check("storage", "database size on disk", diskBytes, { op: "≤", bound: SIZE_LIMIT_BYTES, measured: `${fmt(diskBytes / MIB, 0)} MiB`, target: `≤ 1 GB (${fmt(SIZE_LIMIT_BYTES / MIB, 0)} MiB)` }),
         check("storage", "365-day uptime, one monitor, p99", Number(done.singleP99), { op: "≤", bound: QUERY_LIMIT_MS, measured: `${fmt(Number(done.singleP99), 2)} ms (p50 ${fmt(Number(done.singleP50), 2)})`, target: `≤ ${String(QUERY_LIMIT_MS)} ms` }),
-        check("storage", `365-day uptime, all ${n(monitors)} monitors, p99`, Number(done.allP99), { op: "≤", bound: QUERY_LIMIT_MS, measured: `${fmt(Number(done.allP99), 1)} ms (p50 ${fmt(Number(done.allP50), 1)})`, target: `≤ ${String(QUERY_LIMIT_MS)} ms` }),
+        // The issue's query is a monitor's 365-day uptime (its page, its badge); all at once is shown for scale.
+        { scenario: "storage", what: `365-day uptime, all ${n(monitors)} monitors at once, p99`, measured: `${fmt(Number(done.allP99), 1)} ms (p50 ${fmt(Number(done.allP50), 1)})`, target: "none (shown for scale)", verdict: "n/a" },
         holds("storage", "uptime answers right", Number(done.wrong) === 0, `${String(done.wrong)} wrong`, "0 wrong"),
       ],
     };

@@ -69,7 +69,7 @@ function databaseOut(d: DatabaseConfig, secrets: boolean) {
   }
   const days = (n: number) => formatDuration(n * 86_400_000);
   const r = d.retention;
-  return { ...(url ? { url } : {}), retention: { results: days(r.resultsDays), minuteRollups: days(r.minuteDays), hourRollups: days(r.hourDays), dayRollups: days(r.dayDays) } };
+  return { ...(url ? { url } : {}), retention: { results: days(r.resultsDays), upResults: days(r.upResultsDays), minuteRollups: days(r.minuteDays), hourRollups: days(r.hourDays), dayRollups: days(r.dayDays) } };
 }
 
 /** The export as a plain object, with comments to attach by path. */

@@ -106,7 +106,7 @@ export interface DatabaseConfig {
   /** `postgres://…` or a SQLite path; absent: the default. */
   url?: string;
   /** Days each kind of data is kept. */
-  retention: { resultsDays: number; minuteDays: number; hourDays: number; dayDays: number; outboxDays: number };
+  retention: { resultsDays: number; upResultsDays: number; minuteDays: number; hourDays: number; dayDays: number; outboxDays: number };
   /** The file that set it. */
   file: string;
 }

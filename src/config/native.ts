@@ -135,7 +135,7 @@ function databaseOf(file: string, raw: unknown): DatabaseConfig | undefined {
   if (!raw || typeof raw !== "object") return undefined;
   const d = raw as { url?: string; retention?: Record<string, string | number> };
   const days = (k: string, dflt: string) => (parseDurationMs(d.retention?.[k] ?? dflt) ?? parseDurationMs(dflt) ?? 0) / DAY_MS;
-  const retention = { resultsDays: days("results", "14d"), minuteDays: days("minuteRollups", "2d"), hourDays: days("hourRollups", "90d"), dayDays: days("dayRollups", "731d"), outboxDays: 7 };
+  const retention = { resultsDays: days("results", "14d"), upResultsDays: days("upResults", "2d"), minuteDays: days("minuteRollups", "2d"), hourDays: days("hourRollups", "90d"), dayDays: days("dayRollups", "731d"), outboxDays: 7 };
   return { ...(typeof d.url === "string" ? { url: d.url } : {}), retention, file };
 }
 

@@ -80,6 +80,12 @@ export interface MonitorEntry {
 /** Sources of monitors created at run time (kept through file reloads, loaded from the store at start). */
 export const RUNTIME_SOURCES = ["ping", "lovebeat", "api", "http-monitoring"] as const;
 
+/** Rows per kind a prune round deletes at most. */
+const PRUNE_BATCH = 2000;
+/** Prune rounds a minute at most, and their time budget. */
+const PRUNE_MAX_ROUNDS = 200;
+const PRUNE_BUDGET_MS = 2000;
+
 const isRuntime = (m: Monitor): boolean => (RUNTIME_SOURCES as readonly string[]).includes(m.source.format);
 
 /** A monitor created at run time, rebuilt from its stored definition. */
@@ -488,10 +494,15 @@ export class Engine {
   }
 
   private async prune(retention: Retention): Promise<void> {
-    // Small batches, a few per minute: pruning never holds the writer for long.
-    for (let i = 0; i < 20; i++) {
-      const n = await this.o.store.prune(this.now(), retention, 2000);
-      if (n < 2000) return;
+    // Small batches: pruning never holds the writer for long. Rounds go on while they find a full
+    // batch, up to a time budget a minute, so that pruning keeps pace with what arrives (100,000
+    // monitors at 60 s write 100,000 results a minute) without taking the event loop.
+    const until = performance.now() + PRUNE_BUDGET_MS;
+    for (let i = 0; i < PRUNE_MAX_ROUNDS && performance.now() < until; i++) {
+      const n = await this.o.store.prune(this.now(), retention, PRUNE_BATCH);
+      if (n < PRUNE_BATCH) return;
+      // SQLite's calls block: let checks and requests waiting on the event loop run between rounds.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -6,7 +6,7 @@
 import { type Kysely, sql } from "kysely";
 import type { MonitorStatus } from "../core/monitor-state.ts";
 import { BUCKET_MS, bucketStart } from "./rollups.ts";
-import { parseJson } from "./rows.ts";
+import { decodeDetail, parseJson } from "./rows.ts";
 import type { Database } from "./schema.ts";
 import type { StoredResult } from "./types.ts";
 
@@ -152,7 +152,7 @@ export async function monitorResults(db: Kysely<Database>, seq: number, o: { fro
   if (o.fromMs !== undefined) q = q.where("at", ">=", o.fromMs);
   if (o.failuresOnly) q = q.where("health", "!=", "up");
   const rows = await q.execute();
-  return rows.map((r) => ({ at: Number(r.at), health: r.health, durationMs: Number(r.duration_ms), statusCode: r.status_code === null ? null : Number(r.status_code), phase: r.phase, failure: r.failure, reason: r.reason, region: r.region, detail: parseJson(r.detail) }));
+  return rows.map((r) => ({ at: Number(r.at), health: r.health, durationMs: Number(r.duration_ms), statusCode: r.status_code === null ? null : Number(r.status_code), phase: r.phase, failure: r.failure, reason: r.reason, region: r.region, detail: decodeDetail(r.detail) }));
 }
 
 /** A monitor's store key, or undefined when there is none (or it was removed). */

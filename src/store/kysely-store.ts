@@ -342,7 +342,7 @@ export class KyselyStore implements Store {
     // only. Filtering the whole table by `at` (which has no index of its own) read every row on
     // each prune while nothing had expired yet.
     const results = await sql`DELETE FROM results WHERE id IN (SELECT id FROM (SELECT id, at FROM results ORDER BY id LIMIT ${batch}) AS oldest WHERE at < ${now - r.resultsDays * DAY_MS})`.execute(this.db);
-    let n = Number(results.numAffectedRows ?? 0);
+    let n = Number(results.numAffectedRows ?? 0) + (await this.pruneUpResults(now, now - Math.min(r.upResultsDays, r.resultsDays) * DAY_MS, batch));
     const keep: Record<RollupSize, number> = { minute: r.minuteDays, hour: r.hourDays, day: r.dayDays };
     for (const size of ["minute", "hour", "day"] as const) {
       const t = sql.table(ROLLUP_TABLE[size]);
@@ -355,6 +355,30 @@ export class KyselyStore implements Store {
     n += Number(dl.numAffectedRows ?? 0);
     const ob = await sql`DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status <> 'pending' AND done_at < ${now - r.outboxDays * DAY_MS} ORDER BY id LIMIT ${batch})`.execute(this.db);
     return n + Number(ob.numAffectedRows ?? 0);
+  }
+
+  /** Id of the last result the walk for expired up results has passed (every row up to it was expired then). */
+  private upWalkedTo = 0;
+
+  /**
+   * Deletes up results older than `cutoff` among the next `batch` ids after the last walk. Kept
+   * failures would stop a window of the oldest ids for good, so the walk goes on from where it
+   * stopped, up to the first row not yet expired. After a restart it starts over from the oldest
+   * row, passing quickly over the few failures kept.
+   */
+  private async pruneUpResults(now: number, cutoff: number, batch: number): Promise<number> {
+    const rows = await this.db.selectFrom("results").select(["id", "at", "health"]).where("id", ">", this.upWalkedTo).orderBy("id").limit(batch).execute();
+    const doomed: number[] = [];
+    for (const row of rows) {
+      const at = Number(row.at);
+      // A row stamped more than a day ahead of now (a skewed clock) is passed over, not waited for.
+      if (at >= cutoff && at <= now + DAY_MS) break;
+      if (row.health === "up" && at < cutoff) doomed.push(Number(row.id));
+      this.upWalkedTo = Number(row.id);
+    }
+    let n = 0;
+    for (const part of chunks(doomed)) n += Number((await this.db.deleteFrom("results").where("id", "in", part).executeTakeFirst()).numDeletedRows);
+    return n;
   }
 
   async outbox(status: StoredOutbox["status"], limit: number): Promise<StoredOutbox[]> {

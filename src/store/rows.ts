@@ -14,6 +14,46 @@ export function parseJson(text: string | null): unknown {
   }
 }
 
+/** The phases of a plain result's timings, in the order of their compact form. */
+const TIMING_KEYS = ["totalMs", "dnsMs", "connectMs", "tlsMs", "ttfbMs", "transferMs"] as const;
+
+/**
+ * A result's `detail` as stored. Most rows are plain successes whose detail is only their timings;
+ * those are stored as an array in the order of TIMING_KEYS (absent phases null, trailing ones
+ * dropped), about a third of the object's size. Anything else is stored as its JSON.
+ */
+export function encodeDetail(detail: unknown): string | null {
+  if (detail === undefined) return null;
+  const t = plainTimings(detail);
+  if (!t) return JSON.stringify(detail);
+  const values: Array<number | null> = TIMING_KEYS.map((k) => t[k] ?? null);
+  while (values.length > 1 && values.at(-1) === null) values.pop();
+  return JSON.stringify(values);
+}
+
+/** `{ timings }` with only known, numeric phases, or undefined. */
+function plainTimings(detail: unknown): Partial<Record<(typeof TIMING_KEYS)[number], number>> | undefined {
+  if (!detail || typeof detail !== "object" || Array.isArray(detail)) return undefined;
+  const keys = Object.keys(detail);
+  if (keys.length !== 1 || keys[0] !== "timings") return undefined;
+  const t = (detail as { timings: unknown }).timings;
+  if (!t || typeof t !== "object") return undefined;
+  for (const [k, v] of Object.entries(t)) if (!(TIMING_KEYS as readonly string[]).includes(k) || typeof v !== "number" || !Number.isFinite(v)) return undefined;
+  return typeof (t as { totalMs?: unknown }).totalMs === "number" ? (t as Partial<Record<(typeof TIMING_KEYS)[number], number>>) : undefined;
+}
+
+/** A stored `detail` back in its full form (`{ timings }` for the compact array). */
+export function decodeDetail(text: string | null): unknown {
+  const v = parseJson(text);
+  if (!Array.isArray(v)) return v;
+  const timings: Record<string, number> = {};
+  v.forEach((x, i) => {
+    const k = TIMING_KEYS[i];
+    if (k && typeof x === "number") timings[k] = x;
+  });
+  return { timings };
+}
+
 /** A `monitors` row as a record. */
 export function monitorFromRow(r: { seq: number; id: string; name: string; kind: string; group_path: string; source: string; definition: string; created_at: number; updated_at: number }): StoredMonitor {
   return {
@@ -86,7 +126,7 @@ export function resultToRow(r: ResultRecord): Omit<ResultsTable, "id"> {
     failure: r.failure ?? null,
     reason: r.reason ?? null,
     region: r.region,
-    detail: r.detail === undefined ? null : JSON.stringify(r.detail),
+    detail: encodeDetail(r.detail),
   };
 }
 
@@ -97,7 +137,7 @@ export function resultFromRow(monitorId: string, r: Omit<ResultsTable, "id" | "m
   if (r.phase !== null) out.phase = r.phase;
   if (r.failure !== null) out.failure = r.failure;
   if (r.reason !== null) out.reason = r.reason;
-  if (r.detail !== null) out.detail = parseJson(r.detail);
+  if (r.detail !== null) out.detail = decodeDetail(r.detail);
   return out;
 }
 

@@ -185,6 +185,61 @@ function contract(name: string, make: () => Promise<TestStore>, skip: () => Prom
       assert.equal(await s.rollup("minute", seq, bucketStart("minute", T0 - 3 * DAY)), undefined);
     });
 
+    it("keeps up results for upResultsDays and failures for resultsDays, walking past the failures it keeps", async () => {
+      // A store of its own: the walk stops at the first row not yet expired, and other tests' rows are recent.
+      const own = await make();
+      try {
+        await upPrune(own.store);
+      } finally {
+        await own.cleanup();
+      }
+    });
+    async function upPrune(s: Store): Promise<void> {
+      const seq = (await s.syncMonitors([mon("up-prune")], T0)).get("up-prune") as number;
+      const at = (daysAgo: number, i: number) => T0 - daysAgo * DAY + i;
+      // Oldest first, as the engine writes: 5 days ago a failure among successes, then the same 1 day ago.
+      const results = [5, 1].flatMap((d) => Array.from({ length: 12 }, (_, i) => ({ seq, at: at(d, i), health: i === 3 ? ("down" as const) : ("up" as const), durationMs: 1, region: "local", ...(i === 3 ? { failure: "refused" } : {}) })));
+      await s.commit(batch({ results }));
+      const retention = { ...DEFAULT_RETENTION, resultsDays: 14, upResultsDays: 2 };
+      // Batches of 4 ids: the failure kept 5 days ago must not stop the walk.
+      while ((await s.prune(T0, retention, 4)) > 0);
+      const left = await s.results("up-prune", { limit: 100 });
+      assert.deepEqual(
+        left.map((r) => [Math.round((T0 - r.at) / DAY), r.health]).sort(),
+        [[5, "down"], ...Array.from({ length: 12 }, (_, i) => [1, i === 3 ? "down" : "up"])].sort(),
+      );
+      // A shorter `results` wins over a longer `upResultsDays`.
+      while ((await s.prune(T0, { ...retention, resultsDays: 0.5, upResultsDays: 3 }, 4)) > 0);
+      assert.deepEqual(await s.results("up-prune", { limit: 100 }), []);
+      // A row stamped far in the future (a skewed clock) does not stop the walk for good.
+      await s.commit(batch({ results: [{ seq, at: T0 + 400 * DAY, health: "up", durationMs: 1, region: "x" }, ...[0, 1, 2].map((i) => ({ seq, at: at(3, i), health: "up" as const, durationMs: 1, region: "local" }))] }));
+      while ((await s.prune(T0, retention, 4)) > 0);
+      assert.deepEqual((await s.results("up-prune", { limit: 100 })).map((r) => r.region), ["x"]);
+    }
+
+    it("stores a plain success's timings compactly and gives them back whole", async () => {
+      const seq = (await s.syncMonitors([mon("compact")], T0)).get("compact") as number;
+      const timings = { dnsMs: 0.05, connectMs: 0.31, ttfbMs: 1.2, transferMs: 0.1, totalMs: 1.74 };
+      const failure = { attempts: [{ attempt: 1, health: "down", timings: { connectMs: 1, totalMs: 1 } }], assertions: [], facts: { statusCode: 503 } };
+      await s.commit(
+        batch({
+          results: [
+            { seq, at: T0 - 3000, health: "up", durationMs: 1.74, region: "local", detail: { timings } },
+            { seq, at: T0 - 2000, health: "up", durationMs: 0.4, region: "local", detail: { timings: { connectMs: 0.4, totalMs: 0.4 } } },
+            { seq, at: T0 - 1000, health: "down", durationMs: 1, region: "local", detail: failure },
+          ],
+        }),
+      );
+      const got = await s.results("compact", { limit: 10 });
+      const byAt = new Map(got.map((r) => [r.at, r.detail]));
+      assert.deepEqual(byAt.get(T0 - 3000), { timings });
+      assert.deepEqual(byAt.get(T0 - 2000), { timings: { connectMs: 0.4, totalMs: 0.4 } });
+      assert.deepEqual(byAt.get(T0 - 1000), failure);
+      const raw = await t.store.db.selectFrom("results").select("detail").where("monitor_seq", "=", seq).orderBy("at").execute();
+      assert.equal(raw[0]?.detail, "[1.74,0.05,0.31,null,1.2,0.1]");
+      assert.equal(raw[1]?.detail, "[0.4,null,0.4]");
+    });
+
     it("lists the incidents open at some point since a time: opened or resolved since, or still open", async () => {
       const ids = await s.syncMonitors([mon("since-a"), mon("since-b")], T0);
       const [a, b] = [ids.get("since-a") as number, ids.get("since-b") as number];

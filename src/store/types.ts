@@ -287,6 +287,8 @@ export type UptimePeriod = (typeof UPTIME_PERIODS)[number];
 export interface Retention {
   /** Raw results (default 14 days). */
   resultsDays: number;
+  /** Raw results whose health is up (default 2 days; never longer than resultsDays). */
+  upResultsDays: number;
   /** Minute rollups. */
   minuteDays: number;
   /** Hour rollups. */
@@ -298,7 +300,7 @@ export interface Retention {
 }
 
 /** Default retention. */
-export const DEFAULT_RETENTION: Retention = { resultsDays: 14, minuteDays: 2, hourDays: 90, dayDays: 731, outboxDays: 7 };
+export const DEFAULT_RETENTION: Retention = { resultsDays: 14, upResultsDays: 2, minuteDays: 2, hourDays: 90, dayDays: 731, outboxDays: 7 };
 
 /** A monitor's row for listings: definition, state, open incident, last result. */
 export interface MonitorView extends StoredMonitor {

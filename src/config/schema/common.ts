@@ -135,6 +135,9 @@ export const Operator = Type.Union(
 export const Retention = Type.Object(
   {
     results: Type.Optional(Duration("How long raw results (every check with its attempts) are kept.", "14d")),
+    upResults: Type.Optional(
+      Duration("How long raw results whose health is up are kept (never longer than `results`). Failures and degraded results are kept for `results`; rollups keep the history of successes.", "2d"),
+    ),
     minuteRollups: Type.Optional(Duration("How long per-minute rollups are kept.", "2d")),
     hourRollups: Type.Optional(Duration("How long per-hour rollups are kept.", "90d")),
     dayRollups: Type.Optional(Duration("How long per-day rollups are kept (uptime for 365 days needs at least 365d).", "731d")),
