@@ -10,7 +10,7 @@ import { responseTimeAssertions } from "../core/verdict.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { type ResolverAddress, parseResolver, recordAssertions, toDnsRecords } from "./dns-records.ts";
 import { classify, failed, judged, since } from "./outcome.ts";
-import type { Probe, ProbeContext } from "./types.ts";
+import type { Probe, ProbeContext, ProbeSignal } from "./types.ts";
 
 /** A reply that is not a DNS response to our query: a target failure of kind "protocol". */
 class DnsProtocolError extends Error {}
@@ -50,7 +50,7 @@ function decodeReply(msg: Buffer, id: number): DecodedPacket {
  * Settles an exchange once: detaches from the signal, closes the socket, resolves or rejects.
  * Every exit path (reply, socket error, abort) goes through the one function so nothing leaks.
  */
-function settler(signal: AbortSignal, close: () => void, resolve: (r: Reply) => void, reject: (e: ExchangeError) => void) {
+function settler(signal: ProbeSignal, close: () => void, resolve: (r: Reply) => void, reject: (e: ExchangeError) => void) {
   let done = false;
   const state = { phase: "connect" as ProbePhase };
   const finish = (err: unknown, reply?: Reply): void => {
@@ -67,7 +67,7 @@ function settler(signal: AbortSignal, close: () => void, resolve: (r: Reply) => 
 }
 
 /** One query over a connected UDP socket, so ICMP port-unreachable surfaces as ECONNREFUSED. */
-function udpExchange(query: Packet, id: number, to: ResolverAddress, signal: AbortSignal): Promise<Reply> {
+function udpExchange(query: Packet, id: number, to: ResolverAddress, signal: ProbeSignal): Promise<Reply> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ExchangeError("query", true, signal.reason));
     const socket = dgram.createSocket(net.isIP(to.host) === 6 ? "udp6" : "udp4");
@@ -95,7 +95,7 @@ function udpExchange(query: Packet, id: number, to: ResolverAddress, signal: Abo
 }
 
 /** One query over TCP with the 2-byte length prefix (RFC 1035 §4.2.2). */
-function tcpExchange(query: Packet, id: number, to: ResolverAddress, signal: AbortSignal): Promise<Reply> {
+function tcpExchange(query: Packet, id: number, to: ResolverAddress, signal: ProbeSignal): Promise<Reply> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ExchangeError("connect", true, signal.reason));
     const start = performance.now();
@@ -126,7 +126,7 @@ function tcpExchange(query: Packet, id: number, to: ResolverAddress, signal: Abo
 }
 
 /** Asks over the check's transport; a truncated UDP answer is asked again over TCP (RFC 7766). */
-async function exchange(query: Packet, id: number, to: ResolverAddress, transport: "udp" | "tcp", signal: AbortSignal): Promise<Reply> {
+async function exchange(query: Packet, id: number, to: ResolverAddress, transport: "udp" | "tcp", signal: ProbeSignal): Promise<Reply> {
   if (transport === "tcp") return tcpExchange(query, id, to, signal);
   const first = await udpExchange(query, id, to, signal);
   if (!first.packet.flag_tc) return first;

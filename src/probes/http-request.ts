@@ -5,6 +5,7 @@ import type { TLSSocket } from "node:tls";
 import type { CertInfo, PhaseTimings, ProbePhase } from "../core/types.ts";
 import { certInfo, tlsConnectOptions } from "./tls-common.ts";
 import type { TlsOptionsInput } from "../config/schema/common.ts";
+import type { ProbeSignal } from "./types.ts";
 
 /** What one request needs. */
 export interface HopRequest {
@@ -21,7 +22,7 @@ export interface HopRequest {
   /** Body bytes read at most; the connection is closed past it. */
   bodyLimitBytes: number;
   /** Cancels the request. */
-  signal: AbortSignal;
+  signal: ProbeSignal;
   /** Clock for certificate days. */
   nowMs: number;
 }
@@ -86,7 +87,6 @@ export function requestOnce(req: HopRequest): Promise<HopResult> {
       method: req.method,
       headers: req.headers,
       agent: false,
-      signal: req.signal,
       ...(isHttps ? tlsConnectOptions(req.tls, host) : {}),
     };
     const r = (isHttps ? https : http).request(req.url, opts, (res) => {
@@ -137,6 +137,17 @@ export function requestOnce(req: HopRequest): Promise<HopResult> {
       });
     });
     r.on("error", (e) => fail(e));
+    // The signal is watched here rather than handed to http.request, which would wrap it in
+    // Node's own abort machinery (an EventTarget listener and a stream watcher per request).
+    const onAbort = () => {
+      const why = req.signal.reason instanceof Error ? req.signal.reason : new Error("aborted");
+      fail(Object.assign(new Error("The operation was aborted", { cause: why }), { name: "AbortError", code: "ABORT_ERR" }));
+      r.destroy();
+    };
+    if (req.signal.aborted) return onAbort();
+    req.signal.addEventListener("abort", onAbort, { once: true });
+    const detach = () => req.signal.removeEventListener("abort", onAbort);
+    r.once("close", detach);
     r.end(req.body);
   });
 }

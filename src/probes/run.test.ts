@@ -115,13 +115,32 @@ describe("Upbeat's retries", () => {
     }
   });
 
+  test("shutdown aborts an HTTP attempt in flight at once, and later runs under it start aborted", async () => {
+    const srv = await startHttpServer(() => undefined);
+    try {
+      const m: Monitor = { id: "m", name: "m", kind: "http", groupPath: [], source: { format: "cli" }, check: { type: "http", name: "m", url: `${srv.url}/` }, settings: resolveSettings({ timeout: "10s" }) };
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(new Error("shutting down")), 100);
+      const t0 = performance.now();
+      const obs = await runCheck(m, { probes, signal: stop.signal });
+      assert.ok(performance.now() - t0 < 2000, "ended by the shutdown, not the 10 s timeout");
+      assert.equal(obs.health, "down");
+      assert.equal(obs.phase, "ttfb");
+      const t1 = performance.now();
+      await runCheck(m, { probes, signal: stop.signal });
+      assert.ok(performance.now() - t1 < 500);
+    } finally {
+      await srv.close();
+    }
+  });
+
   test("a long-lived shutdown signal keeps no listener per attempt (no leak in a server)", async () => {
     const srv = await startHttpServer((_q, res) => res.end("ok"));
     try {
       const shutdown = new AbortController();
       const m: Monitor = { id: "m", name: "m", kind: "http", groupPath: [], source: { format: "cli" }, check: { type: "http", name: "m", url: `${srv.url}/` }, settings: resolveSettings({}) };
       for (let i = 0; i < 50; i++) await runCheck(m, { probes, signal: shutdown.signal });
-      assert.equal(getEventListeners(shutdown.signal, "abort").length, 0);
+      assert.equal(getEventListeners(shutdown.signal, "abort").length, 1, "one listener for all the attempts under it, not one each");
     } finally {
       await srv.close();
     }

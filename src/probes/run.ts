@@ -4,7 +4,7 @@ import type { Monitor } from "../config/model.ts";
 import { cupcakeActual } from "../core/cupcake.ts";
 import type { AttemptRecord, Observation, ProbeOutcome } from "../core/types.ts";
 import { errorMessage } from "../lib/errors.ts";
-import type { ProbeContext, ProbeRegistry } from "./types.ts";
+import type { ProbeContext, ProbeRegistry, ProbeSignal } from "./types.ts";
 
 /** What a run needs from outside. */
 export interface RunOptions {
@@ -30,22 +30,68 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener("abort", done, { once: true });
   });
 
+/** An attempt's cancellation without EventTarget: a flag, a reason and a short list of listeners. */
+class AttemptSignal implements ProbeSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: Array<() => void> = [];
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    if (!this.aborted) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const i = this.listeners.indexOf(listener);
+    if (i >= 0) this.listeners.splice(i, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const ls = this.listeners;
+    this.listeners = [];
+    for (const l of ls) l();
+  }
+}
+
+/** The attempts in flight under each shutdown signal, aborted with it: one listener per signal, not one per attempt. */
+const inFlight = new WeakMap<AbortSignal, Set<AttemptSignal>>();
+
+function attemptsUnder(shutdown: AbortSignal): Set<AttemptSignal> {
+  let set = inFlight.get(shutdown);
+  if (!set) {
+    const attempts = new Set<AttemptSignal>();
+    shutdown.addEventListener("abort", () => {
+      for (const a of attempts) a.abort(shutdown.reason);
+      attempts.clear();
+    }, { once: true });
+    inFlight.set(shutdown, attempts);
+    set = attempts;
+  }
+  return set;
+}
+
 /**
- * An attempt's signal: aborted by its own timer or by the run's shutdown signal. Built by hand
- * rather than with AbortSignal.any/timeout, which on Node 20 keep an entry on the long-lived
- * shutdown signal per call (a leak in a server) and cost more CPU per probe (bench/RESULTS.md).
+ * An attempt's signal: aborted by its own timer or by the run's shutdown signal. Neither
+ * AbortSignal.any/timeout (on Node 20 they keep an entry on the long-lived shutdown signal per
+ * call: a leak in a server) nor an AbortController per attempt (Node's EventTarget machinery, with
+ * http.request's own watcher on top, was about a tenth of a fast probe's CPU; bench/RESULTS.md).
  */
-function attemptSignal(timeoutMs: number, shutdown: AbortSignal | undefined): { signal: AbortSignal; done: () => void } {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs);
-  const onShutdown = () => ac.abort(shutdown?.reason);
-  if (shutdown?.aborted) ac.abort(shutdown.reason);
-  else shutdown?.addEventListener("abort", onShutdown, { once: true });
+function attemptSignal(timeoutMs: number, shutdown: AbortSignal | undefined): { signal: ProbeSignal; done: () => void } {
+  const signal = new AttemptSignal();
+  if (shutdown?.aborted) {
+    signal.abort(shutdown.reason);
+    return { signal, done: () => {} };
+  }
+  const timer = setTimeout(() => signal.abort(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs);
+  const under = shutdown ? attemptsUnder(shutdown) : undefined;
+  under?.add(signal);
   return {
-    signal: ac.signal,
+    signal,
     done: () => {
       clearTimeout(timer);
-      shutdown?.removeEventListener("abort", onShutdown);
+      under?.delete(signal);
     },
   };
 }

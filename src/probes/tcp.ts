@@ -5,7 +5,7 @@ import type { AssertionResult, CertInfo, PhaseTimings, ProbeFacts, ProbePhase } 
 import { responseTimeAssertions } from "../core/verdict.ts";
 import { classify, failed, judged } from "./outcome.ts";
 import { certAssertions, certInfo, tlsConnectOptions } from "./tls-common.ts";
-import type { Probe } from "./types.ts";
+import type { Probe, ProbeSignal } from "./types.ts";
 
 /** Bytes of reply read at most while waiting for the expected text. */
 const MAX_REPLY_BYTES = 64 * 1024;
@@ -44,7 +44,7 @@ function wanted(check: Parameters<Probe<"tcp">>[0], received: string): boolean {
 }
 
 /** Connects, exchanges, and resolves with what happened; never rejects. */
-function exchange(check: Parameters<Probe<"tcp">>[0], signal: AbortSignal, nowMs: number): Promise<Exchange> {
+function exchange(check: Parameters<Probe<"tcp">>[0], signal: ProbeSignal, nowMs: number): Promise<Exchange> {
   const { host, port } = hostPort(check.url);
   const useTls = check.tls !== undefined && check.tls !== false;
   const tlsOpts = typeof check.tls === "object" ? check.tls : undefined;
