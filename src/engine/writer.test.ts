@@ -60,9 +60,9 @@ test("rollups: a new minute writes the finished one; hour and day keep adding; d
   assert.deepEqual([h2?.checks, h2?.latMin], [4, 5]);
 });
 
-test("durable({ rowsOnly }) commits the rows at once and lets the open rollups follow within flushMs; durable() waits for both", async () => {
+test("durable({ rowsOnly }) commits the rows at once and lets the open rollups follow within rollupFlushMs; durable() waits for both", async () => {
   const { store, seq } = await fresh();
-  const w = new BatchWriter({ store, flushMs: 300, maxBatch: 1000, log: quietLog });
+  const w = new BatchWriter({ store, flushMs: 300, maxBatch: 1000, log: quietLog, rollupFlushMs: 300 });
   const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
   const result = (at: number) => ({ seq, at, health: "up" as const, durationMs: 1, region: "local" });
   w.sample(seq, t0, { health: "up", latencyMs: 1, downMs: 0 });
@@ -74,10 +74,48 @@ test("durable({ rowsOnly }) commits the rows at once and lets the open rollups f
   assert.equal((await store.results("m", { limit: 10 })).length, 1, "the row is committed");
   assert.equal((await store.rollup("minute", seq, t0))?.checks, 1, "the rollup has not been rewritten yet");
   await new Promise((r) => setTimeout(r, 500));
-  assert.equal((await store.rollup("minute", seq, t0))?.checks, 2, "the rollup followed within flushMs");
+  assert.equal((await store.rollup("minute", seq, t0))?.checks, 2, "the rollup followed within rollupFlushMs");
   w.add({ results: [result(t0 + 2000)] });
   w.sample(seq, t0 + 2000, { health: "up", latencyMs: 1, downMs: 0 });
   await w.durable();
   assert.equal((await store.rollup("minute", seq, t0))?.checks, 3, "a plain durable() includes the rollups");
+  await w.close();
+});
+
+test("a busy monitor's open rollups are rewritten once a window, not on every commit; due ones go a batch per commit", async () => {
+  const t = await sqliteStore();
+  stores.push(t);
+  const ids = Array.from({ length: 25 }, (_, i) => `m${String(i)}`);
+  const seqs = await t.store.syncMonitors(ids.map((id) => ({ id, name: id, kind: "http", groupPath: [], source: "native", definition: {} })), 0);
+  const seq = seqs.get("m0") as number;
+  let commits = 0;
+  let mostRollups = 0;
+  const counting: Store = Object.assign(Object.create(t.store) as Store, {
+    commit: (b: WriteBatch) => {
+      commits++;
+      mostRollups = Math.max(mostRollups, b.rollups.length);
+      return t.store.commit(b);
+    },
+  });
+  const w = new BatchWriter({ store: counting, flushMs: 2, maxBatch: 10, log: quietLog, rollupFlushMs: 400 });
+  const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
+  w.sample(seq, t0, { health: "up", latencyMs: 1, downMs: 0 });
+  await w.durable();
+  assert.equal((await t.store.rollup("minute", seq, t0))?.checks, 1);
+  const before = commits;
+  for (let i = 1; i <= 20; i++) {
+    w.add({ results: [{ seq, at: t0 + i, health: "up", durationMs: 1, region: "local" }] });
+    w.sample(seq, t0 + i, { health: "up", latencyMs: 1, downMs: 0 });
+    await w.durable({ rowsOnly: true });
+  }
+  assert.ok(commits - before >= 20, `every result committed on its own (${String(commits - before)} commits)`);
+  assert.equal(await t.store.countResults(), 20);
+  assert.equal((await t.store.rollup("minute", seq, t0))?.checks, 1, "the open rollup was not rewritten by those commits");
+  // 25 monitors' rollups (75 rows) come due at once: written in commits of at most maxBatch.
+  for (const s of seqs.values()) w.sample(s, t0 + 30, { health: "down", downMs: 0 });
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal((await t.store.rollup("minute", seq, t0))?.checks, 22, "written once the window was up, without anyone waiting");
+  for (const s of seqs.values()) assert.equal((await t.store.rollup("day", s, Date.UTC(2026, 0, 1)))?.failures, 1, `day rollup of monitor ${String(s)}`);
+  assert.ok(mostRollups <= 10, `no commit carried more than maxBatch rollups unawaited (most: ${String(mostRollups)})`);
   await w.close();
 });

@@ -2,6 +2,12 @@
  * Batches writes: results, states, incidents, outbox entries and rollups gathered over a short
  * window are committed in one transaction (one writer, as SQLite wants), and the effects are
  * handed on only after that commit. A failed commit is retried with everything kept in order.
+ *
+ * Rollups are built in memory and written whole, on their own slower cadence (`rollupFlushMs`):
+ * a monitor checked or pinged many times a second has its minute, hour and day rows rewritten
+ * once per window, not on every commit. A finished bucket is written with the next commit, and
+ * whoever awaits `durable()` gets the rollups committed too. A crash loses at most the last
+ * window of rollup counts; the result and ping rows themselves are committed as before.
  */
 import type { Logger } from "pino";
 import { errorMessage } from "../lib/errors.ts";
@@ -11,7 +17,14 @@ import { emptyBatch, type OutboxRecord, type RollupRecord, type RollupSize, type
 
 /** Longest wait before a commit that someone awaits (`durable()`). */
 const DURABLE_FLUSH_MS = 1;
+/** Default longest wait of a changed open rollup before it is written (ms). */
+export const ROLLUP_FLUSH_MS = 2000;
 
+
+function isEmpty(b: WriteBatch): boolean {
+  for (const v of Object.values(b) as unknown[][]) if (v.length) return false;
+  return true;
+}
 
 /** Options of the writer. */
 export interface WriterOptions {
@@ -27,6 +40,8 @@ export interface WriterOptions {
   onCommitted?: (entries: Array<{ id: number; record: OutboxRecord }>) => void;
   /** Results kept in memory at most while the database refuses writes (the oldest go first). */
   maxPendingResults?: number;
+  /** Longest a changed open rollup waits before it is written (ms; default `ROLLUP_FLUSH_MS`). */
+  rollupFlushMs?: number;
 }
 
 interface Open {
@@ -53,8 +68,12 @@ export class BatchWriter {
   /** Commits done. */
   commits = 0;
 
+  private readonly rollupFlushMs: number;
+
   /** Creates a writer; nothing is written until entries are added. */
-  constructor(private readonly o: WriterOptions) {}
+  constructor(private readonly o: WriterOptions) {
+    this.rollupFlushMs = o.rollupFlushMs ?? ROLLUP_FLUSH_MS;
+  }
 
   /** Starts the open buckets from what is stored, so a restart mid-hour adds to the hour's row. */
   preload(rows: Array<{ size: RollupSize; row: RollupRecord }>): void {
@@ -111,18 +130,23 @@ export class BatchWriter {
 
   /** Entries waiting for the next transaction. */
   get size(): number {
-    let n = this.dirty;
+    return this.dirty + this.rows;
+  }
+
+  /** Rows waiting (everything but the open rollups). */
+  private get rows(): number {
+    let n = 0;
     for (const v of Object.values(this.pending) as unknown[][]) n += v.length;
     return n;
   }
 
   /**
    * Resolves once everything added so far is committed, rollups included. With `rowsOnly`, once
-   * the rows added so far are (the open rollups may follow up to `flushMs` later): what an HTTP
-   * ping waits for before its OK, as the rollups are derived and rewritten whole.
+   * the rows added so far are (the open rollups may follow up to `rollupFlushMs` later): what an
+   * HTTP ping waits for before its OK, as the rollups are derived and rewritten whole.
    */
   durable(o: { rowsOnly?: boolean } = {}): Promise<void> {
-    if (this.size === 0 && !this.inFlight) return Promise.resolve();
+    if ((o.rowsOnly ? this.rows : this.size) === 0 && !this.inFlight) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiters.push(resolve);
       if (!o.rowsOnly) this.rollupWaiters++;
@@ -136,21 +160,28 @@ export class BatchWriter {
 
   private schedule(): void {
     if (this.inFlight) return;
-    const full = !this.retryMs && this.size >= this.o.maxBatch;
+    const rows = this.rows;
+    if (!rows && !this.dirty && !this.waiters.length) return;
+    const full = !this.retryMs && rows >= this.o.maxBatch;
     // Someone waits for durability (an HTTP ping before its OK): commit almost at once. What
-    // arrives while that commit runs shares the next one, so throughput holds under load.
-    const ms = this.retryMs || (full ? 0 : this.waiters.length ? DURABLE_FLUSH_MS : this.o.flushMs);
+    // arrives while that commit runs shares the next one, so throughput holds under load. Open
+    // rollups alone wait for their own window.
+    const idle = rows ? this.o.flushMs : Math.max(0, this.rollupsAt + this.rollupFlushMs - Date.now());
+    const ms = this.retryMs || (full ? 0 : this.waiters.length ? DURABLE_FLUSH_MS : idle);
     if (this.timer && this.timerAt <= Date.now() + ms) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = Date.now() + ms;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flush();
+      void this.flush(false);
     }, ms);
   }
 
-  /** Commits what is queued now (waits for a commit in progress first). */
-  async flush(): Promise<void> {
+  /**
+   * Commits what is queued now (waits for a commit in progress first); `rollups` false: the open
+   * rollups only if their window is up (the writer's own timer).
+   */
+  async flush(rollups = true): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     while (this.inFlight) await this.inFlight;
@@ -159,31 +190,41 @@ export class BatchWriter {
       return;
     }
     const waiters = this.waiters.splice(0);
-    const rowsOnly = waiters.length > 0 && this.rollupWaiters === 0 && this.size > this.dirty && this.size - this.dirty < this.o.maxBatch;
+    const wantRollups = rollups || this.rollupWaiters > 0;
     this.rollupWaiters = 0;
-    const batch = this.take(rowsOnly);
+    const batch = this.take(wantRollups);
+    if (isEmpty(batch)) {
+      this.release(waiters);
+      this.schedule();
+      return;
+    }
     this.inFlight = this.commit(batch, waiters);
     await this.inFlight;
     this.inFlight = undefined;
-    if (this.size > 0 || this.waiters.length) this.schedule();
+    this.schedule();
   }
 
-  private take(rowsOnly: boolean): WriteBatch {
+  private take(wantRollups: boolean): WriteBatch {
     const batch = this.pending;
     this.pending = emptyBatch();
-    // A commit only rows-only waiters await (HTTP pings before their OK) carries just those rows;
-    // the rollups follow at the writer's own pace. That keeps three upserts per monitor out of
-    // each of the many small durable commits.
-    if (rowsOnly && !this.closed && Date.now() - this.rollupsAt < this.o.flushMs) return batch;
-    this.rollupsAt = Date.now();
+    // The open rollups are written once their window is up, or when someone awaits them. A busy
+    // monitor's three rows are then rewritten once a window instead of on every commit.
+    if (!wantRollups && !this.closed && Date.now() - this.rollupsAt < this.rollupFlushMs) return batch;
+    // At most a batch of them per commit (unless awaited), so that writing them never holds the
+    // event loop for long; the rest stay due and go with the commits right after.
+    const max = wantRollups || this.closed ? Infinity : this.o.maxBatch;
+    let n = 0;
     for (const key of this.changed) {
+      if (n >= max) break;
+      this.changed.delete(key);
       const cur = this.open.get(key);
       if (!cur?.dirty) continue;
       batch.rollups.push({ size: key.slice(0, key.indexOf(":")) as RollupSize, row: rollupRow(cur.acc), merge: false });
       cur.dirty = false;
+      this.dirty--;
+      n++;
     }
-    this.changed.clear();
-    this.dirty = 0;
+    if (!this.changed.size) this.rollupsAt = Date.now();
     return batch;
   }
 
