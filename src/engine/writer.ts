@@ -45,6 +45,7 @@ export interface WriterOptions {
 }
 
 interface Open {
+  size: RollupSize;
   acc: OpenRollup;
   dirty: boolean;
 }
@@ -52,10 +53,13 @@ interface Open {
 /** The batching writer. */
 export class BatchWriter {
   private pending = emptyBatch();
+  /** Rows in `pending`. */
+  private rowCount = 0;
   private dirty = 0;
-  private readonly open = new Map<string, Open>();
-  /** Keys of the open rollups changed since the last commit (a flush looks at these only, not at every open one). */
-  private readonly changed = new Set<string>();
+  /** The open rollup of each size, by monitor seq. */
+  private readonly open: Record<RollupSize, Map<number, Open>> = { minute: new Map(), hour: new Map(), day: new Map() };
+  /** The open rollups changed since they were last written (a flush looks at these only, not at every open one). */
+  private readonly changed = new Set<Open>();
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private waiters: Array<() => void> = [];
@@ -77,7 +81,7 @@ export class BatchWriter {
 
   /** Starts the open buckets from what is stored, so a restart mid-hour adds to the hour's row. */
   preload(rows: Array<{ size: RollupSize; row: RollupRecord }>): void {
-    for (const { size, row } of rows) this.open.set(`${size}:${row.seq}`, { acc: { row: { ...row }, sketch: sketchDecode(row.sketch) }, dirty: false });
+    for (const { size, row } of rows) this.open[size].set(row.seq, { size, acc: { row: { ...row }, sketch: sketchDecode(row.sketch) }, dirty: false });
   }
 
   /** Queues entries for the next transaction. */
@@ -86,6 +90,7 @@ export class BatchWriter {
       const items = part[k] as unknown[] | undefined;
       if (!items?.length) continue;
       for (const item of items) (this.pending[k] as unknown[]).push(item);
+      this.rowCount += items.length;
     }
     this.schedule();
   }
@@ -93,39 +98,43 @@ export class BatchWriter {
   /** Adds a result to the minute, hour and day rollups of its monitor. */
   sample(seq: number, at: number, s: RollupSample): void {
     for (const size of ROLLUP_SIZES) {
-      const key = `${size}:${seq}`;
       const bucket = bucketStart(size, at);
-      let cur = this.open.get(key);
+      const bySeq = this.open[size];
+      let cur = bySeq.get(seq);
       if (!cur || cur.acc.row.bucket !== bucket) {
-        if (cur?.dirty) {
-          this.pending.rollups.push({ size, row: rollupRow(cur.acc), merge: false });
-          this.dirty--;
-        }
-        cur = { acc: openRollup(seq, bucket), dirty: false };
-        this.open.set(key, cur);
+        if (cur) this.writeNow(cur);
+        cur = { size, acc: openRollup(seq, bucket), dirty: false };
+        bySeq.set(seq, cur);
       }
       addSample(cur.acc, s);
       if (!cur.dirty) {
         this.dirty++;
-        this.changed.add(key);
+        this.changed.add(cur);
+        cur.dirty = true;
       }
-      cur.dirty = true;
     }
     this.schedule();
+  }
+
+  /** Queues a closing rollup for the next commit if it has changes not yet written. */
+  private writeNow(cur: Open): void {
+    this.changed.delete(cur);
+    if (!cur.dirty) return;
+    this.pending.rollups.push({ size: cur.size, row: rollupRow(cur.acc), merge: false });
+    this.rowCount++;
+    cur.dirty = false;
+    this.dirty--;
   }
 
   /** Drops the open rollups of a monitor that is gone (after their last write). */
   forget(seq: number): void {
     for (const size of ROLLUP_SIZES) {
-      const cur = this.open.get(`${size}:${seq}`);
+      const cur = this.open[size].get(seq);
       if (!cur) continue;
-      if (cur.dirty) {
-        this.pending.rollups.push({ size, row: rollupRow(cur.acc), merge: false });
-        this.dirty--;
-      }
-      this.changed.delete(`${size}:${seq}`);
-      this.open.delete(`${size}:${seq}`);
+      this.writeNow(cur);
+      this.open[size].delete(seq);
     }
+    this.schedule();
   }
 
   /** Entries waiting for the next transaction. */
@@ -135,9 +144,7 @@ export class BatchWriter {
 
   /** Rows waiting (everything but the open rollups). */
   private get rows(): number {
-    let n = 0;
-    for (const v of Object.values(this.pending) as unknown[][]) n += v.length;
-    return n;
+    return this.rowCount;
   }
 
   /**
@@ -207,6 +214,7 @@ export class BatchWriter {
   private take(wantRollups: boolean): WriteBatch {
     const batch = this.pending;
     this.pending = emptyBatch();
+    this.rowCount = 0;
     // The open rollups are written once their window is up, or when someone awaits them. A busy
     // monitor's three rows are then rewritten once a window instead of on every commit.
     if (!wantRollups && !this.closed && Date.now() - this.rollupsAt < this.rollupFlushMs) return batch;
@@ -214,12 +222,11 @@ export class BatchWriter {
     // event loop for long; the rest stay due and go with the commits right after.
     const max = wantRollups || this.closed ? Infinity : this.o.maxBatch;
     let n = 0;
-    for (const key of this.changed) {
+    for (const cur of this.changed) {
       if (n >= max) break;
-      this.changed.delete(key);
-      const cur = this.open.get(key);
-      if (!cur?.dirty) continue;
-      batch.rollups.push({ size: key.slice(0, key.indexOf(":")) as RollupSize, row: rollupRow(cur.acc), merge: false });
+      this.changed.delete(cur);
+      if (!cur.dirty) continue;
+      batch.rollups.push({ size: cur.size, row: rollupRow(cur.acc), merge: false });
       cur.dirty = false;
       this.dirty--;
       n++;
@@ -252,6 +259,9 @@ export class BatchWriter {
       batch.results.splice(0, batch.results.length - max);
     }
     this.pending = batch;
+    let n = 0;
+    for (const v of Object.values(batch) as unknown[][]) n += v.length;
+    this.rowCount = n;
     this.waiters.unshift(...waiters);
     // Which of them wanted the rollups is not kept: the retry writes everything.
     this.rollupWaiters += waiters.length;

@@ -7,6 +7,7 @@ import type { Incident } from "../core/monitor-state.ts";
 import { deliveryFromRow, incidentFromRow, incidentToRow, monitorFromRow, parseJson, pingFromRow, pingToRow, resultFromRow, resultToRow, rollupFromRow, rollupToRow, stateFromRow, stateToRow } from "./rows.ts";
 import { mergeRollups } from "./rollups.ts";
 import { type Database, ROLLUP_TABLE, migrations } from "./schema.ts";
+import type { SqliteHotWrites } from "./sqlite-hot.ts";
 import { uptimeQuery } from "./uptime.ts";
 import { type CupcakeActive, type DeliveryRecord, FILE_SOURCES, type MonitorRecord, type MonitorView, type PeriodStats, type Retention, type RollupRecord, type RollupSize, type SilenceRecord, type Store, type StoredDelivery, type StoredIncident, type StoredMonitor, type StoredOutbox, type StoredPing, type StoredResult, type StoredSilence, type StoredState, type UptimePeriod, type WriteBatch } from "./types.ts";
 
@@ -20,8 +21,8 @@ function chunks<T>(rows: T[], size = CHUNK): T[][] {
 }
 
 /** Keeps the last entry per key (one statement may not upsert the same row twice). */
-function lastByKey<T>(rows: T[], key: (r: T) => string): T[] {
-  const m = new Map<string, T>();
+function lastByKey<T, K>(rows: T[], key: (r: T) => K): T[] {
+  const m = new Map<K, T>();
   for (const r of rows) m.set(key(r), r);
   return [...m.values()];
 }
@@ -45,6 +46,8 @@ export class KyselyStore implements Store {
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
     private readonly onClose: () => Promise<void> = async () => {},
+    /** SQLite: prepared statements for the hot tables, run inside kysely's transaction. */
+    private readonly hot?: SqliteHotWrites,
   ) {}
 
   async syncMonitors(monitors: MonitorRecord[], at: number): Promise<Map<string, number>> {
@@ -142,7 +145,9 @@ export class KyselyStore implements Store {
 
   async commit(b: WriteBatch): Promise<number[]> {
     return this.db.transaction().execute(async (trx) => {
-      for (const part of chunks(b.results.map(resultToRow))) await trx.insertInto("results").values(part).execute();
+      const results = b.results.map(resultToRow);
+      if (this.hot) this.hot.results(results);
+      else for (const part of chunks(results)) await trx.insertInto("results").values(part).execute();
       await this.writeStates(trx, b);
       await this.writeIncidents(trx, b);
       await this.writeRollups(trx, b);
@@ -166,7 +171,8 @@ export class KyselyStore implements Store {
 
   private async writeStates(trx: Transaction<Database>, b: WriteBatch): Promise<void> {
     const now = Date.now();
-    const rows = lastByKey(b.states, (s) => String(s.seq)).map((s) => stateToRow(s.seq, s.state, now, s.lastResult));
+    const rows = lastByKey(b.states, (s) => s.seq).map((s) => stateToRow(s.seq, s.state, now, s.lastResult));
+    if (this.hot) return this.hot.states(rows);
     for (const part of chunks(rows)) {
       await trx
         .insertInto("monitor_state")
@@ -191,7 +197,12 @@ export class KyselyStore implements Store {
 
   private async writeHeartbeats(trx: Transaction<Database>, b: WriteBatch): Promise<void> {
     const now = Date.now();
-    const tracks = lastByKey(b.tracks, (t) => String(t.seq)).map((t) => ({ monitor_seq: t.seq, track: JSON.stringify(t.track), updated_at: now }));
+    const tracks = lastByKey(b.tracks, (t) => t.seq).map((t) => ({ monitor_seq: t.seq, track: JSON.stringify(t.track), updated_at: now }));
+    if (this.hot) {
+      this.hot.tracks(tracks);
+      this.hot.pings(b.pings.map(pingToRow));
+      return;
+    }
     for (const part of chunks(tracks)) {
       await trx
         .insertInto("heartbeats")
@@ -233,6 +244,10 @@ export class KyselyStore implements Store {
         rows.push(old ? mergeRollups(rollupFromRow(old), r.row) : r.row);
       }
       const unique = lastByKey(rows, (r) => `${r.seq}/${r.bucket}`).map(rollupToRow);
+      if (this.hot) {
+        this.hot.rollups(size, unique);
+        continue;
+      }
       for (const part of chunks(unique)) {
         await trx
           .insertInto(table)

@@ -10,6 +10,7 @@ import pg from "pg";
 import type { CupcakeEnv } from "../config/cupcake-env.ts";
 import { KyselyStore, migrate } from "./kysely-store.ts";
 import type { Database } from "./schema.ts";
+import { SqliteHotWrites } from "./sqlite-hot.ts";
 import type { Store } from "./types.ts";
 
 /** Where the data lives. */
@@ -85,7 +86,7 @@ export async function openStore(spec: StoreSpec): Promise<Store> {
     sqlite.pragma("busy_timeout = 5000");
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }) });
     await migrate(db, "sqlite");
-    return new KyselyStore(db, "sqlite");
+    return new KyselyStore(db, "sqlite", undefined, new SqliteHotWrites(sqlite));
   }
   const options = spec.schema ? `-c search_path=${spec.schema}` : undefined;
   const pool = new pg.Pool({ max: 4, ...spec.connection, ...(options ? { options } : {}), types: PG_TYPES });
