@@ -6,7 +6,10 @@
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
-import { type LovebeatCommand, parseStatsdPacket } from "./lovebeat/statsd-line.ts";
+import { type LovebeatCommand, parseStatsdLine } from "./lovebeat/statsd-line.ts";
+
+/** A service's beats closer than this to its previous one are folded into it (Lovebeat ignores them). */
+export const COALESCE_MS = 1000;
 
 /** Why input was turned away, as counted. */
 export type StatsdRejectReason = "malformed" | "oversized" | "encoding";
@@ -35,6 +38,11 @@ export interface StatsdSocketOptions {
   maxLineBytes?: number;
   /** UDP receive buffer (bytes) to ride out bursts. */
   recvBufferBytes?: number;
+  /**
+   * Fold a service's beats within `COALESCE_MS` of its previous one here, before they are handed
+   * on (with the real clock only: a test clock keeps every beat for the hub to judge).
+   */
+  coalesce?: boolean;
 }
 
 /** What the sockets hand on. */
@@ -68,18 +76,55 @@ export async function listenStatsd(o: StatsdSocketOptions, sink: StatsdSink): Pr
     counters.rejected[reason]++;
     sink.rejected(reason, detail);
   };
-  const handle = (text: string, from: string) => {
-    const { commands, rejected } = parseStatsdPacket(text);
-    for (const r of rejected) reject("malformed", { from, line: r.line.slice(0, 200), why: r.reason });
-    if (!commands.length) return;
-    counters.lines += commands.length;
-    sink.commands(commands);
+  // Coalescing: the time of each service's last beat handed on, and the same by the exact line
+  // that carried it. A line seen again within the window is a beat of the same service, folded
+  // without being parsed again (most lines, when services beat many times a second).
+  const lastBeat = new Map<string, number>();
+  const lastLine = new Map<string, number>();
+  let sweepAt = Date.now() + 10 * COALESCE_MS;
+  const handle = (text: string, from: () => string) => {
+    const now = o.coalesce ? Date.now() : 0;
+    const commands: LovebeatCommand[] = [];
+    for (const raw of text.split("\n")) {
+      if (raw === "" || raw === "\r") continue;
+      if (o.coalesce) {
+        const seen = lastLine.get(raw);
+        if (seen !== undefined && now - seen < COALESCE_MS) {
+          counters.lines++;
+          counters.coalesced++;
+          continue;
+        }
+      }
+      const res = parseStatsdLine(raw);
+      if (!res.ok) {
+        reject("malformed", { from: from(), line: (raw.endsWith("\r") ? raw.slice(0, -1) : raw).slice(0, 200), why: res.reason });
+        continue;
+      }
+      counters.lines++;
+      const c = res.command;
+      if (o.coalesce && c.action === "beat") {
+        const prev = lastBeat.get(c.service);
+        if (prev !== undefined && now - prev < COALESCE_MS) {
+          counters.coalesced++;
+          continue;
+        }
+        lastBeat.set(c.service, now);
+        lastLine.set(raw, now);
+      }
+      commands.push(c);
+    }
+    // Services that stopped beating are forgotten, so the maps stay the size of the active set.
+    if (o.coalesce && now > sweepAt) {
+      for (const m of [lastBeat, lastLine]) for (const [k, t] of m) if (now - t > 5 * COALESCE_MS) m.delete(k);
+      sweepAt = now + 10 * COALESCE_MS;
+    }
+    if (commands.length) sink.commands(commands);
   };
-  const decode = (buf: Buffer, from: string): string | undefined => {
+  const decode = (buf: Buffer, from: () => string): string | undefined => {
     try {
       return utf8.decode(buf);
     } catch {
-      reject("encoding", { from, bytes: buf.length });
+      reject("encoding", { from: from(), bytes: buf.length });
       return undefined;
     }
   };
@@ -87,14 +132,15 @@ export async function listenStatsd(o: StatsdSocketOptions, sink: StatsdSink): Pr
   // TCP first: with port 0 it picks the port, and UDP binds the same number.
   const tcp: Server = createServer((sock) => {
     let pending: Buffer = Buffer.alloc(0);
-    const from = `${sock.remoteAddress}:${sock.remotePort}`;
+    const peer = `${sock.remoteAddress}:${sock.remotePort}`;
+    const from = () => peer;
     sock.on("error", () => {});
     sock.on("data", (chunk: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       const end = pending.lastIndexOf(0x0a);
       if (end < 0) {
         if (pending.length > maxLine) {
-          reject("oversized", { from, bytes: pending.length });
+          reject("oversized", { from: peer, bytes: pending.length });
           sock.destroy();
         }
         return;
@@ -116,8 +162,9 @@ export async function listenStatsd(o: StatsdSocketOptions, sink: StatsdSink): Pr
   udp.on("error", (err) => sink.error(err.message));
   udp.on("message", (msg, rinfo) => {
     counters.datagrams++;
-    const from = `${rinfo.address}:${rinfo.port}`;
-    if (msg.length > maxDatagram) return reject("oversized", { from, bytes: msg.length });
+    // Built only for a rejection's log line, not for every datagram.
+    const from = () => `${rinfo.address}:${rinfo.port}`;
+    if (msg.length > maxDatagram) return reject("oversized", { from: from(), bytes: msg.length });
     const text = decode(msg, from);
     if (text !== undefined) handle(text, from);
   });

@@ -70,11 +70,15 @@ test("TCP: lines split across writes, a persistent connection, and an oversized 
 test("the worker drops a service's beats within 1 s of its last one (Lovebeat ignores them), counting them; other lines all pass", async () => {
   got.length = 0;
   const before = { ...server.counters };
-  await send("burst.beat:1|c\nburst.beat:1|c\nburst.timeout:30|g\nburst.beat:1|c\nother.beat:1|c\nburst.autobeat:1|c\n");
+  // The same service's beat in another form (value, type, trailing CR) is folded as well.
+  await send("burst.beat:1|c\nburst.beat:1|c\nburst.timeout:30|g\nburst.beat:7|g\r\nother.beat:1|c\nburst.autobeat:1|c\nother.beat:1|ms\n");
   await waitFor("the lines that pass", () => got.length === 4);
   assert.deepEqual(got.map((c) => `${c.service}.${c.action}`), ["burst.beat", "burst.timeout", "other.beat", "burst.autobeat"]);
-  await waitFor("counters", () => server.counters.lines === before.lines + 6);
-  assert.equal(server.counters.coalesced, before.coalesced + 2);
+  await waitFor("counters", () => server.counters.lines === before.lines + 7);
+  assert.equal(server.counters.coalesced, before.coalesced + 3);
+  // A malformed line is still rejected even right after a beat of the same service.
+  await send("burst.beat:x|c");
+  await waitFor("the malformed line counted", () => server.counters.rejected.malformed === before.rejected.malformed + 1);
   await new Promise((r) => setTimeout(r, 1050));
   await send("burst.beat:1|c");
   await waitFor("a beat a second later passes", () => got.length === 5);

@@ -9,34 +9,25 @@ import type { LovebeatCommand } from "./lovebeat/statsd-line.ts";
 import { listenStatsd, type StatsdCounters, type StatsdSocketOptions } from "./statsd-listen.ts";
 import type { FromStatsdWorker, ToStatsdWorker } from "./statsd-server.ts";
 
-const o = workerData as StatsdSocketOptions & { coalesce: boolean; debug: boolean };
+const o = workerData as StatsdSocketOptions & { debug: boolean };
 const port = parentPort;
 if (!port) throw new Error("statsd-worker runs as a worker thread");
 
 let batch: LovebeatCommand[] = [];
 let rejects: Array<{ reason: string; detail: Record<string, unknown> }> = [];
 let scheduled = false;
-const lastBeat = new Map<string, number>();
-let sweepAt = Date.now() + 10_000;
-let coalesced = 0;
 /** The sockets' counters, set once listening (input can arrive before the listen call has returned). */
 const live: { counters?: StatsdCounters } = {};
-const snapshot = (): StatsdCounters => ({ ...(live.counters as StatsdCounters), coalesced });
+const snapshot = (): StatsdCounters => ({ ...(live.counters as StatsdCounters), rejected: { ...(live.counters as StatsdCounters).rejected } });
 
 const post = (m: FromStatsdWorker) => port.postMessage(m);
 
 function flush(): void {
   scheduled = false;
   if (!live.counters) return schedule();
-  const at = Date.now();
-  if (batch.length || rejects.length) post({ type: "batch", commands: batch, rejects, counters: snapshot(), at });
+  if (batch.length || rejects.length) post({ type: "batch", commands: batch, rejects, counters: snapshot(), at: Date.now() });
   batch = [];
   rejects = [];
-  // Forget services not beating for a while, so the map stays the size of the active set.
-  if (at > sweepAt) {
-    for (const [k, t] of lastBeat) if (at - t > 5000) lastBeat.delete(k);
-    sweepAt = at + 10_000;
-  }
 }
 
 function schedule(): void {
@@ -49,18 +40,7 @@ let sockets: Awaited<ReturnType<typeof listenStatsd>>;
 try {
   sockets = await listenStatsd(o, {
     commands: (commands) => {
-      const now = Date.now();
-      for (const c of commands) {
-        if (o.coalesce && c.action === "beat") {
-          const prev = lastBeat.get(c.service);
-          if (prev !== undefined && now - prev < 1000) {
-            coalesced++;
-            continue;
-          }
-          lastBeat.set(c.service, now);
-        }
-        batch.push(c);
-      }
+      for (const c of commands) batch.push(c);
       schedule();
     },
     rejected: (reason, detail) => {
