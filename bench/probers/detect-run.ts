@@ -8,6 +8,7 @@
  * `collect` reports how late each down came; `finish` stops the engine and counts what was stored.
  * Args: JSON `DetectRunConfig`.
  */
+import { tuneHeap } from "../../src/lib/heap.ts";
 import BetterSqlite3 from "better-sqlite3";
 import pino from "pino";
 import { loadText } from "../../src/config/load.ts";
@@ -188,6 +189,8 @@ function startPinger(engine: Engine, ids: string[], ledger: Ledger, cycleMs: num
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? "{}") as DetectRunConfig;
   boundLifetime(cfg.capMs);
+  // The heap growth `upbeat serve` sets for itself.
+  tuneHeap();
   const before = mem();
   const width = String(cfg.monitors - 1).length;
   const ids = Array.from({ length: cfg.monitors }, (_, i) => `hb-${String(i).padStart(width, "0")}`);

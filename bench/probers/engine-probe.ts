@@ -7,6 +7,7 @@
  * `warmup` checks, `go`, `done` after `total` more; then `finish` stops the engine and says
  * whether every check became a result row. Args: JSON `EngineProbeConfig`.
  */
+import { tuneHeap } from "../../src/lib/heap.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { PROBES } from "../../src/probes/registry.ts";
 import { openStore } from "../../src/store/open.ts";
@@ -74,6 +75,8 @@ function counter(engine: Engine) {
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? "{}") as EngineProbeConfig;
   boundLifetime(cfg.capMs);
+  // The heap growth `upbeat serve` sets for itself.
+  tuneHeap();
   const urlOf = cfg.target.startsWith("tcp:") ? () => cfg.target : (i: number) => `${cfg.target}/m/${String(i)}`;
   const config = monitorsConfig(cfg.monitors, urlOf, cfg.intervalMs);
   const store = await openStore({ kind: "sqlite", file: cfg.dbFile });

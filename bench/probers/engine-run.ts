@@ -5,6 +5,7 @@
  * answers with the counters since the previous mark; `finish` stops the engine and reports what
  * was stored. Args: JSON `EngineRunConfig`.
  */
+import { tuneHeap } from "../../src/lib/heap.ts";
 import BetterSqlite3 from "better-sqlite3";
 import { sql } from "kysely";
 import { Engine } from "../../src/engine/engine.ts";
@@ -129,6 +130,8 @@ async function finish(engine: Engine, store: Store, cfg: EngineRunConfig, profil
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? "{}") as EngineRunConfig;
   boundLifetime(cfg.capMs);
+  // The heap growth `upbeat serve` sets for itself.
+  tuneHeap();
   const urls = cfg.baseUrls?.length ? cfg.baseUrls : [cfg.baseUrl];
   const config = monitorsConfig(cfg.monitors, (i) => `${urls[i % urls.length] as string}/m/${String(i)}`, cfg.intervalMs);
   const store = await openStore(cfg.store ?? { kind: "sqlite", file: cfg.dbFile });

@@ -2,6 +2,7 @@
  * `upbeat serve` (the default command): loads the configuration, opens the store, starts the
  * engine and the HTTP API, reloads on SIGHUP or file change, and stops cleanly on SIGTERM/SIGINT.
  */
+import { tuneHeap } from "../lib/heap.ts";
 import { existsSync, type FSWatcher, watch } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -164,6 +165,7 @@ export const isLovebeatFile = (f: string): boolean => /\.(toml|cfg)$/i.test(f);
 
 /** Runs until `signal` aborts; returns the exit code. */
 export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number> {
+  tuneHeap();
   const log = createLogger(io.env);
   const addr = parseListen(o.listen);
   if (!addr) {
