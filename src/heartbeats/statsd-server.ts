@@ -4,7 +4,7 @@
  * main thread commits. Accepted lines arrive here as commands, in order; bad input is counted
  * and logged at debug, never a crash.
  */
-import { Worker } from "node:worker_threads";
+import { spawnModuleWorker } from "../lib/module-worker.ts";
 import type { Logger } from "pino";
 import type { LovebeatCommand } from "./lovebeat/statsd-line.ts";
 import type { StatsdCounters, StatsdSocketOptions } from "./statsd-listen.ts";
@@ -47,24 +47,12 @@ export type FromStatsdWorker =
 /** Messages to the worker. */
 export type ToStatsdWorker = { type: "close" };
 
-/**
- * The worker thread running this directory's statsd-worker module: `.js` when built. From source
- * (tests, `tsx`) the worker first registers tsx's loader, as `--import tsx` does not reach a
- * worker's entry module on Node 20.
- */
-function spawnWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./statsd-worker.js", import.meta.url), { workerData });
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const entry = new URL("./statsd-worker.ts", import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData });
-}
-
 /** Starts UDP and TCP listeners on one port, in a worker thread. */
 export async function startStatsd(o: StatsdOptions): Promise<StatsdListeners> {
   const counters: StatsdCounters = { datagrams: 0, lines: 0, coalesced: 0, rejected: { malformed: 0, oversized: 0, encoding: 0 } };
   const now = o.now ?? Date.now;
   const { onCommands: _c, log, now: _n, ...sockets } = o;
-  const worker = spawnWorker({ ...sockets, coalesce: o.now === undefined, debug: log.isLevelEnabled("debug") });
+  const worker = spawnModuleWorker(import.meta.url, "statsd-worker", { ...sockets, coalesce: o.now === undefined, debug: log.isLevelEnabled("debug") });
   let closed: (() => void) | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     worker.on("error", (e) => reject(e));

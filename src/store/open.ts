@@ -7,7 +7,9 @@ import { dirname, join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from "kysely";
 import pg from "pg";
+import type { Logger } from "pino";
 import type { CupcakeEnv } from "../config/cupcake-env.ts";
+import { startCheckpointer } from "./checkpointer.ts";
 import { KyselyStore, migrate } from "./kysely-store.ts";
 import type { Database } from "./schema.ts";
 import { SqliteHotWrites } from "./sqlite-hot.ts";
@@ -75,8 +77,19 @@ export function cachingDatabase(sqlite: BetterSqlite3.Database, max = 500): Sqli
   };
 }
 
+/** The most memory SQLite's page cache may take (KiB). */
+export const SQLITE_CACHE_KIB = 128 * 1024;
+
+/** How to open a store. */
+export interface OpenOptions {
+  /** Where the SQLite checkpointer reports trouble. */
+  log?: Logger;
+  /** SQLite file: checkpoint the log in a worker thread (default true; see checkpointer.ts). */
+  checkpointer?: boolean;
+}
+
 /** Opens and migrates the store. */
-export async function openStore(spec: StoreSpec): Promise<Store> {
+export async function openStore(spec: StoreSpec, opts: OpenOptions = {}): Promise<Store> {
   if (spec.kind === "sqlite") {
     if (spec.file !== ":memory:") mkdirSync(dirname(spec.file), { recursive: true });
     const sqlite = new BetterSqlite3(spec.file);
@@ -84,9 +97,14 @@ export async function openStore(spec: StoreSpec): Promise<Store> {
     // WAL with NORMAL: a commit survives the process being killed; only a power cut can lose the last ones.
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("busy_timeout = 5000");
+    // SQLite's default page cache is 2 MiB. With many monitors, each commit touches a random
+    // page of the state, rollup and result-index trees per row, and a small cache reads most of
+    // them back from the OS again. Pages are allocated only as they are used.
+    sqlite.pragma(`cache_size = -${String(SQLITE_CACHE_KIB)}`);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }) });
     await migrate(db, "sqlite");
-    return new KyselyStore(db, "sqlite", undefined, new SqliteHotWrites(sqlite));
+    const checkpointer = spec.file !== ":memory:" && opts.checkpointer !== false ? await startCheckpointer(sqlite, spec.file, opts.log) : undefined;
+    return new KyselyStore(db, "sqlite", async () => void (await checkpointer?.close()), new SqliteHotWrites(sqlite));
   }
   const options = spec.schema ? `-c search_path=${spec.schema}` : undefined;
   const pool = new pg.Pool({ max: 4, ...spec.connection, ...(options ? { options } : {}), types: PG_TYPES });

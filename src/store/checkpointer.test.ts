@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import BetterSqlite3 from "better-sqlite3";
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from "./checkpointer.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "upbeat-checkpointer-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const PAGE = 4096;
+const COMMITS = 40;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function open(file: string): BetterSqlite3.Database {
+  const db = new BetterSqlite3(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+  return db;
+}
+
+/** Commits `COMMITS` transactions of about 100 pages each, 30 ms apart; the log's largest size (bytes). */
+async function fill(db: BetterSqlite3.Database, file: string): Promise<number> {
+  const insert = db.prepare("INSERT INTO blobs (body) VALUES (?)");
+  const body = Buffer.alloc(PAGE - 200, 7);
+  let walMax = 0;
+  for (let t = 0; t < COMMITS; t++) {
+    db.transaction(() => {
+      for (let i = 0; i < 100; i++) insert.run(body);
+    })();
+    walMax = Math.max(walMax, statSync(`${file}-wal`).size);
+    await sleep(30);
+  }
+  return walMax;
+}
+
+const rows = (file: string) => {
+  const db = new BetterSqlite3(file, { readonly: true });
+  const { n } = db.prepare("SELECT count(*) AS n FROM blobs").get() as { n: number };
+  db.close();
+  return n;
+};
+
+describe("SQLite checkpointer", () => {
+  test("the worker copies the log back while the writer commits: the log stays small, nothing is lost, closing removes it", async () => {
+    const file = join(dir, "with.db");
+    const db = open(file);
+    const cp = await startCheckpointer(db, file, undefined, 20);
+    assert.equal(db.pragma("wal_autocheckpoint", { simple: true }), FALLBACK_AUTOCHECKPOINT_PAGES);
+    const walMax = await fill(db, file);
+    db.close();
+    const r = await cp.close();
+    assert.ok(r.runs > 10, `${String(r.runs)} checkpoints`);
+    assert.ok(r.frames >= COMMITS * 100, `${String(r.frames)} frames copied`);
+    assert.ok(walMax < 1500 * PAGE, `log at most ${String(walMax / PAGE)} pages`);
+    assert.equal(existsSync(`${file}-wal`), false, "the last connection removed the log");
+    assert.equal(rows(file), COMMITS * 100);
+  });
+
+  test("without it, the writer's fallback threshold lets the same commits pile up in the log", async () => {
+    const file = join(dir, "without.db");
+    const db = open(file);
+    db.pragma(`wal_autocheckpoint = ${String(FALLBACK_AUTOCHECKPOINT_PAGES)}`);
+    const walMax = await fill(db, file);
+    db.close();
+    assert.ok(walMax >= COMMITS * 100 * PAGE, `log reached ${String(walMax / PAGE)} pages`);
+    assert.equal(rows(file), COMMITS * 100);
+  });
+});

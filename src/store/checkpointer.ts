@@ -1,0 +1,72 @@
+/**
+ * Moves SQLite's WAL checkpoints off the event loop. With many monitors each commit dirties
+ * pages all over the state, rollup and index trees; SQLite's automatic checkpoint then copies
+ * them back into the database file inside the commit that crosses its threshold, and that was
+ * about half the time of every commit, on the event loop. A worker thread with its own
+ * connection checkpoints instead. The writer keeps a far larger automatic threshold as a
+ * fallback, should the worker ever fall behind or stop.
+ */
+import type BetterSqlite3 from "better-sqlite3";
+import type { Logger } from "pino";
+import { spawnModuleWorker } from "../lib/module-worker.ts";
+
+/** How often the worker checkpoints (ms). */
+export const CHECKPOINT_INTERVAL_MS = 500;
+/** The writer's own automatic checkpoint, as a fallback (pages of the log; SQLite's default is 1,000). */
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 16_000;
+
+/** What the worker is given. */
+export interface CheckpointerData {
+  file: string;
+  intervalMs: number;
+}
+
+/** Messages from the worker. */
+export type FromCheckpointer = { type: "ready" } | { type: "error"; message: string } | { type: "closed"; runs: number; frames: number };
+/** Messages to the worker. */
+export type ToCheckpointer = { type: "close" };
+
+/** A running checkpointer. */
+export interface Checkpointer {
+  /** Checkpoints what is left, closes the worker's connection and ends the thread. */
+  close(): Promise<{ runs: number; frames: number }>;
+}
+
+/** Starts checkpointing `file` in a worker; the writer's connection `sqlite` keeps only the fallback. */
+export async function startCheckpointer(sqlite: BetterSqlite3.Database, file: string, log?: Logger, intervalMs = CHECKPOINT_INTERVAL_MS): Promise<Checkpointer> {
+  const worker = spawnModuleWorker(import.meta.url, "checkpointer-worker", { file, intervalMs } satisfies CheckpointerData);
+  let lastError = "";
+  let closed: ((r: { runs: number; frames: number }) => void) | undefined;
+  const done = new Promise<{ runs: number; frames: number }>((resolve) => (closed = resolve));
+  await new Promise<void>((resolve, reject) => {
+    worker.once("error", reject);
+    worker.on("message", (m: FromCheckpointer) => {
+      if (m.type === "ready") resolve();
+      else if (m.type === "closed") closed?.({ runs: m.runs, frames: m.frames });
+      // Logged once per new message: a checkpoint refused every 500 ms must not flood the log.
+      else if (m.message !== lastError) {
+        lastError = m.message;
+        log?.warn({ err: m.message }, "SQLite checkpoint failed; the writer's own checkpoints take over");
+      }
+    });
+  });
+  worker.on("error", (e) => {
+    log?.error({ err: e.message }, "SQLite checkpointer stopped; the writer's own checkpoints take over");
+    // Back to SQLite's default threshold, unless the store is already closed.
+    try {
+      sqlite.pragma("wal_autocheckpoint = 1000");
+    } catch {
+      // Closed: nothing left to checkpoint.
+    }
+  });
+  worker.on("exit", () => closed?.({ runs: 0, frames: 0 }));
+  sqlite.pragma(`wal_autocheckpoint = ${String(FALLBACK_AUTOCHECKPOINT_PAGES)}`);
+  return {
+    close: async () => {
+      worker.postMessage({ type: "close" } satisfies ToCheckpointer);
+      const r = await done;
+      await worker.terminate();
+      return r;
+    },
+  };
+}
