@@ -20,6 +20,11 @@ function int(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number");
   return Number(value);
 }
+function positiveInt(value: string): number {
+  const n = int(value);
+  if (n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  return n;
+}
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** Stops in-flight work on SIGINT/SIGTERM for the one-shot commands. */
@@ -44,11 +49,21 @@ program
   .option("--statsd <host:port>", "statsd (Lovebeat) address for UDP and TCP, or off (UPBEAT_STATSD)", env.UPBEAT_STATSD ?? "127.0.0.1:8127")
   .option("--lovebeat-config <file>", "Lovebeat's TOML config file (Lovebeat's -config; UPBEAT_LOVEBEAT_CONFIG)", env.UPBEAT_LOVEBEAT_CONFIG)
   .option("--lovebeat-config-dir <dir>", "Lovebeat's config directory (Lovebeat's -config-dir; UPBEAT_LOVEBEAT_CONFIG_DIR)", env.UPBEAT_LOVEBEAT_CONFIG_DIR)
-  .action(async (o: { config?: string[]; listen: string; data: string; statsd: string; lovebeatConfig?: string; lovebeatConfigDir?: string }) => {
+  .addOption(new Option("--concurrency <n>", "checks run at once at most (UPBEAT_CONCURRENCY; default: a quarter of the open-file limit, 16 to 256)").argParser(positiveInt))
+  .action(async (o: { config?: string[]; listen: string; data: string; statsd: string; lovebeatConfig?: string; lovebeatConfigDir?: string; concurrency?: number }) => {
     const files = o.config ?? env.UPBEAT_CONFIG?.split(",").filter(Boolean) ?? (env.ENDPOINT_DEFINITIONS_FILE ? [env.ENDPOINT_DEFINITIONS_FILE] : []);
     const onReload = (fn: () => void) => process.on("SIGHUP", fn);
     const lb = { ...(o.lovebeatConfig ? { lovebeatConfig: o.lovebeatConfig } : {}), ...(o.lovebeatConfigDir ? { lovebeatConfigDir: o.lovebeatConfigDir } : {}) };
-    const code = await serveCommand({ files, listen: o.listen, dataDir: o.data, statsd: o.statsd, ...lb }, { env, out, err, signal: shutdownSignal(), onReload });
+    let concurrency = o.concurrency;
+    if (concurrency === undefined && env.UPBEAT_CONCURRENCY !== undefined) {
+      try {
+        concurrency = positiveInt(env.UPBEAT_CONCURRENCY);
+      } catch (e) {
+        err(`upbeat: UPBEAT_CONCURRENCY=${JSON.stringify(env.UPBEAT_CONCURRENCY)}: ${e instanceof Error ? e.message : String(e)}`);
+        process.exit(2);
+      }
+    }
+    const code = await serveCommand({ files, listen: o.listen, dataDir: o.data, statsd: o.statsd, ...lb, ...(concurrency !== undefined ? { concurrency } : {}) }, { env, out, err, signal: shutdownSignal(), onReload });
     process.exit(code);
   });
 

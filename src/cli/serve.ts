@@ -61,6 +61,8 @@ export interface ServeOptions {
   lovebeatConfig?: string;
   /** Lovebeat config directory (`-config-dir`): every file not starting with `.`, in name order. */
   lovebeatConfigDir?: string;
+  /** Checks run at once at most (default: the engine's, from the open-file limit). */
+  concurrency?: number;
 }
 
 /** What `serve` gets from the process (main owns signals and the environment). */
@@ -188,7 +190,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   const lbChannels = lovebeatChannels(lovebeat.config, lbFiles[0]?.file ?? "lovebeat.cfg");
   for (const p of problems) io.err(formatProblem(p));
   if (hasErrors(problems)) return 2;
-  const opened = await openConfiguredStore(config, o.dataDir, io.env, io.err);
+  const opened = await openConfiguredStore(config, o.dataDir, io.env, io.err, log);
   if (!opened) return 1;
   const { store, label: storeLabel } = opened;
   // Channels, routes and maintenance windows made through the API join the files' (checked as a whole).
@@ -276,7 +278,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   // Digests: Cupcake's summary goes before anything is probed, as Cupcake sent it; then the native ones on their schedules.
   const digests = new Digests({ store, log, kick: () => alerting.deliverer.kick(), cupcake: parseCupcakeEnv(io.env).value });
   await digests.start(resolved.config);
-  const engine = await Engine.start(resolved.config, { store, probes: PROBES, log, effects, reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
+  const engine = await Engine.start(resolved.config, { store, probes: PROBES, log, effects, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}), reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
   digests.attach(engine);
   metrics.attach(engine);
   httpMonitoring.attach(engine);
@@ -316,7 +318,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   if (fileChanges.seen) void reload();
   io.onReload?.(() => void reload());
   const bound = app.server.address();
-  log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, statsd: live.lovebeat.statsd ? `${statsdAddr?.host}:${live.lovebeat.statsd.port}` : "off", monitors: config.monitors.length, files: o.files, store: storeLabel }, "upbeat serving");
+  log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, statsd: live.lovebeat.statsd ? `${statsdAddr?.host}:${live.lovebeat.statsd.port}` : "off", monitors: config.monitors.length, concurrency: engine.stats().concurrency, files: o.files, store: storeLabel }, "upbeat serving");
   if (!io.signal.aborted) await new Promise((r) => io.signal.addEventListener("abort", r, { once: true }));
   log.info("upbeat stopping");
   live.ready = false;

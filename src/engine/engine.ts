@@ -18,6 +18,7 @@ import { Scheduler, type SchedulerClock } from "../scheduler/scheduler.ts";
 import { bucketStart, ROLLUP_SIZES } from "../store/rollups.ts";
 import { acknowledgedOpen } from "../store/incident-notes.ts";
 import { DEFAULT_RETENTION, type Retention, type Store, type StoredMonitor } from "../store/types.ts";
+import { defaultConcurrency, openFileLimit } from "./concurrency.ts";
 import { EffectDispatcher, type EffectHandler, logEffects } from "./effects.ts";
 import { LatenessWindow } from "./lateness.ts";
 import { reconcileCupcake } from "./cupcake-active.ts";
@@ -33,7 +34,7 @@ export interface EngineOptions {
   probes: ProbeRegistry;
   /** Log. */
   log: Logger;
-  /** Checks running at once at most. */
+  /** Checks running at once at most (default: from the open-file limit, see `defaultConcurrency`). */
   concurrency?: number;
   /** Longest a write waits to be batched (ms). */
   flushMs?: number;
@@ -145,7 +146,7 @@ export class Engine {
     this.effects = new EffectDispatcher(o.store, o.effects ?? logEffects(o.log), o.log);
     this.writer = new BatchWriter({ store: o.store, flushMs: o.flushMs ?? 200, maxBatch: 5000, log: o.log, onCommitted: (e) => this.effects.dispatch(e) });
     this.scheduler = new Scheduler({
-      concurrency: o.concurrency ?? 256,
+      concurrency: o.concurrency ?? defaultConcurrency(openFileLimit()),
       ...(o.clock ? { clock: o.clock } : {}),
       onLateness: (id, ms) => {
         if (!id.startsWith("upbeat:")) this.lateness.add(ms);
@@ -513,7 +514,7 @@ export class Engine {
 
   /** Counters for health endpoints and benchmarks. */
   stats() {
-    return { monitors: this.monitors.size, deadlines: this.scheduler.deadlineCount, running: this.scheduler.running, backlog: this.scheduler.backlog, checks: this.checks, commits: this.writer.commits, pendingWrites: this.writer.size, lateness: this.lateness.summary() };
+    return { monitors: this.monitors.size, deadlines: this.scheduler.deadlineCount, running: this.scheduler.running, concurrency: this.scheduler.concurrency, backlog: this.scheduler.backlog, checks: this.checks, commits: this.writer.commits, pendingWrites: this.writer.size, lateness: this.lateness.summary() };
   }
 
   /** Stops scheduling, lets checks finish (aborting them after `graceMs`), flushes, carries out effects. */

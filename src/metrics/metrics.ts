@@ -83,6 +83,7 @@ export class UpbeatMetrics {
     new Gauge({ name: "upbeat_monitors", help: "Monitors running.", registers, collect() { this.set(engine()?.stats().monitors ?? 0); } });
     new Gauge({ name: "upbeat_incidents_open", help: "Monitors with an open incident.", registers, collect() { this.set(engine()?.states().filter((s) => s.incident).length ?? 0); } });
     new Gauge({ name: "upbeat_scheduler_running", help: "Checks running now.", registers, collect() { this.set(engine()?.stats().running ?? 0); } });
+    new Gauge({ name: "upbeat_scheduler_concurrency", help: "Checks that may run at once (the concurrency cap).", registers, collect() { this.set(engine()?.stats().concurrency ?? 0); } });
     new Gauge({ name: "upbeat_scheduler_backlog", help: "Checks due and waiting for a free slot (the concurrency cap).", registers, collect() { this.set(engine()?.stats().backlog ?? 0); } });
     new Gauge({ name: "upbeat_store_pending_writes", help: "Results and state changes waiting to be written to the store.", registers, collect() { this.set(engine()?.writer.size ?? 0); } });
     const counts = this.counts;

@@ -93,7 +93,12 @@ export class Scheduler {
     return this.jobs.size;
   }
 
-  /** Runs waiting for a free slot. */
+  /** Runs that may be in flight at once. */
+  get concurrency(): number {
+    return this.opts.concurrency;
+  }
+
+  /** Runs due and waiting for a free slot. */
   get backlog(): number {
     return this.ready.length - this.readyHead;
   }

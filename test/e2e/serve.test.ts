@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { apiFetch, startCli } from "../helpers/cli.ts";
+import { apiFetch, runCli, startCli } from "../helpers/cli.ts";
 import { closedPort, startHttpServer } from "../helpers/http-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -90,5 +90,42 @@ describe("upbeat serve", () => {
       child.kill("SIGKILL");
       await target.close();
     }
+  });
+
+  test("--concurrency caps the checks in flight (over UPBEAT_CONCURRENCY); a bad value exits 2 naming it", async () => {
+    let inFlight = 0;
+    let most = 0;
+    let answered = 0;
+    const target = await startHttpServer((_req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        answered++;
+        res.end("ok");
+      }, 150);
+    });
+    const port = await closedPort();
+    const file = join(dir, "concurrency.yaml");
+    // 12 monitors due together every second, each answered in 150 ms: 3 slots take 4 rounds.
+    writeFileSync(file, `defaults: { interval: 1s, timeout: 5s }\nmonitors:\n${Array.from({ length: 12 }, (_, i) => `  - { name: slow-${i}, url: "${target.url}/slow/${i}" }\n`).join("")}`);
+    const child = startCli(["serve", "--listen", `127.0.0.1:${port}`, "--data", join(dir, "concurrency"), "--config", file, "--concurrency", "3"], { UPBEAT_CONCURRENCY: "50" });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d));
+    child.stderr.on("data", (d: Buffer) => (output += d));
+    try {
+      await waitFor("36 checks answered", () => answered >= 36, 15_000, 50);
+      assert.equal(most, 3, "at most 3 checks in flight, and the cap reached");
+      assert.match(output, /"concurrency":3[,}]/);
+    } finally {
+      child.kill("SIGKILL");
+      await target.close();
+    }
+    const badEnv = await runCli(["serve", "--listen", "127.0.0.1:0", "--data", join(dir, "bad")], { UPBEAT_CONCURRENCY: "lots" });
+    assert.equal(badEnv.code, 2);
+    assert.match(badEnv.stderr, /UPBEAT_CONCURRENCY="lots": expected a whole number/);
+    const zero = await runCli(["serve", "--listen", "127.0.0.1:0", "--data", join(dir, "bad"), "--concurrency", "0"]);
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /--concurrency <n>.*at least 1/);
   });
 });
