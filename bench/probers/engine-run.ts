@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   const listener = (m: Message) => void onMark(m).catch(fail);
   process.on("message", listener);
   const finishing = fromParent("finish");
-  toParent({ type: "ready", startMs, checks: engine.checks });
+  toParent({ type: "ready", startMs, checks: engine.checks, concurrency: engine.stats().concurrency });
   await finishing;
   process.off("message", listener);
   backlog.stop();

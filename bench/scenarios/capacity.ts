@@ -9,12 +9,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChildHandle, type Message, startChild } from "../lib/child.ts";
 import { benchSchema, dropSchema, PG_URL, pgSpec, pgUnavailable, schemaBytes } from "../lib/pg.ts";
+import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
 import type { ProcCpu } from "../lib/proc-cpu.ts";
 import { procMem } from "../lib/proc-mem.ts";
 import { fmt, fmtSpread, spread } from "../lib/stats.ts";
 import { check, holds, notAvailable } from "../lib/targets.ts";
 import type { Scenario, ScenarioContext, ScenarioReport, TargetCheck } from "../lib/types.ts";
 import type { EngineRunConfig, LatenessFigures } from "../probers/engine-run.ts";
+import { NODE_FLAGS } from "../../src/lib/heap.ts";
 
 type StoreKind = "sqlite" | "postgres";
 
@@ -34,8 +36,6 @@ const SMOKE = { monitors: 2_000, intervalS: 10, durationS: 30, targets: 2 };
 const WINDOW_S = 60;
 const LATENESS_P99_MS = 250;
 const RSS_LIMIT_BYTES = 1.5e9;
-/** The engine's default concurrency: a backlog below one round of slots is no queue building up. */
-const ENGINE_SLOTS = 256;
 const MIB = 2 ** 20;
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const TARGET = here("../targets/http-target.ts");
@@ -136,7 +136,7 @@ async function measureWindows(ctx: ScenarioContext, plan: Plan, engine: ChildHan
 }
 
 /** One engine run: fresh targets, engine process and database (or schema). */
-async function runOnce(ctx: ScenarioContext, kind: StoreKind, plan: Plan): Promise<RunResult> {
+async function runOnce(ctx: ScenarioContext, kind: StoreKind, plan: Plan, profilePath?: string): Promise<RunResult> {
   const dir = mkdtempSync(join(ctx.tmpDir, `capacity-${kind}-`));
   const dbFile = join(dir, "upbeat.db");
   const schema = kind === "postgres" ? benchSchema("capacity") : undefined;
@@ -147,8 +147,8 @@ async function runOnce(ctx: ScenarioContext, kind: StoreKind, plan: Plan): Promi
   try {
     const ports = await Promise.all(targets.map(async (t) => Number((await t.waitFor("ready", 60_000)).port)));
     const baseUrls = ports.map((p) => `http://127.0.0.1:${String(p)}`);
-    const cfg: EngineRunConfig = { baseUrl: baseUrls[0] as string, baseUrls, monitors: plan.monitors, intervalMs: plan.intervalMs, dbFile, warmupMs: plan.warmupMs, capMs, ...(schema ? { store: pgSpec(schema) } : {}) };
-    engine = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs });
+    const cfg: EngineRunConfig = { baseUrl: baseUrls[0] as string, baseUrls, monitors: plan.monitors, intervalMs: plan.intervalMs, dbFile, warmupMs: plan.warmupMs, capMs, ...(schema ? { store: pgSpec(schema) } : {}), ...(profilePath ? { profilePath } : {}) };
+    engine = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs, nodeFlags: [...NODE_FLAGS] });
     const ready = await engine.waitFor("ready", plan.warmupMs + 15 * 60_000);
     ctx.log(`  ${plan.monitors.toLocaleString("en")} monitors: Engine.start ${fmt(Number(ready.startMs) / 1000, 1)} s; warm-up ${String(plan.warmupMs / 1000)} s done (${String(ready.checks)} checks)`);
     const { rows, first, last } = await measureWindows(ctx, plan, engine, targets);
@@ -189,10 +189,13 @@ function tables(r: RunResult): string {
 
 const stored = (r: RunResult) => Number(r.finished.checks) === Number(r.finished.results) && Number(r.finished.droppedResults) === 0;
 
+/** The engine's concurrency (its default here): a backlog below one round of slots is no queue building up. */
+const slots = (r: RunResult) => Number(r.ready.concurrency);
+
 function backlogVerdict(r: RunResult): { ok: boolean; text: string } {
   const a = r.rows[0] as Row;
   const b = r.rows[r.rows.length - 1] as Row;
-  return { ok: b.backlogMax <= Math.max(a.backlogMax, ENGINE_SLOTS), text: `first ${fmt(a.backlogMean, 1)} / ${fmt(a.backlogMax, 0)}, last ${fmt(b.backlogMean, 1)} / ${fmt(b.backlogMax, 0)} (mean / max)` };
+  return { ok: b.backlogMax <= Math.max(a.backlogMax, slots(r)), text: `first ${fmt(a.backlogMean, 1)} / ${fmt(a.backlogMax, 0)}, last ${fmt(b.backlogMean, 1)} / ${fmt(b.backlogMax, 0)} (mean / max)` };
 }
 
 function targetsOf(name: string, r: RunResult): TargetCheck[] {
@@ -201,7 +204,7 @@ function targetsOf(name: string, r: RunResult): TargetCheck[] {
   return [
     check(name, "p99 scheduling lateness", p99, { op: "<", bound: LATENESS_P99_MS, measured: `${fmt(p99, 0)} ms`, target: `< ${String(LATENESS_P99_MS)} ms` }),
     check(name, "peak RSS (VmHWM)", r.peakRssBytes, { op: "<", bound: RSS_LIMIT_BYTES, measured: `${fmt(r.peakRssBytes / MIB, 0)} MiB`, target: `< 1.5 GB (${fmt(RSS_LIMIT_BYTES / MIB, 0)} MiB)` }),
-    holds(name, "backlog, first vs last window", b.ok, b.text, `no growth (last max ≤ max(first max, ${String(ENGINE_SLOTS)}))`),
+    holds(name, "backlog, first vs last window", b.ok, b.text, `no growth (last max ≤ max(first max, ${String(slots(r))}))`),
     holds(name, "every result stored", stored(r), `${Number(r.finished.results).toLocaleString("en")} rows / ${Number(r.finished.checks).toLocaleString("en")} checks`, "rows = checks"),
   ];
 }
@@ -212,7 +215,7 @@ function setup(kind: StoreKind, r: RunResult): string {
   return (
     `${n(p.monitors)} HTTP GET monitors (one path each), ${String(p.intervalMs / 1000)} s interval (${fmt((p.monitors * 1000) / p.intervalMs, 0)} checks/s scheduled), default settings (timeout 10 s, no retries, status assertion), spread round-robin over ${String(p.targets)} node:http target processes on 127.0.0.1 answering 200 "ok". ` +
     `Upbeat's HTTP probe opens a fresh connection for every check (\`agent: false\`, so \`Connection: close\`); the targets close each connection after its answer. ` +
-    `\`Engine.start(config, { store, probes: PROBES, log })\` with its defaults (concurrency ${String(ENGINE_SLOTS)}, flush 200 ms) in its own process, store ${kind === "sqlite" ? "SQLite (WAL) in bench/.tmp" : `PostgreSQL ${PG_URL}, a fresh schema dropped afterwards`}. ` +
+    `\`Engine.start(config, { store, probes: PROBES, log })\` with its defaults (concurrency ${String(slots(r))}, from the open-file limit; flush 200 ms) in its own process, store ${kind === "sqlite" ? "SQLite (WAL) in bench/.tmp" : `PostgreSQL ${PG_URL}, a fresh schema dropped afterwards`}. ` +
     `Engine.start took ${fmt(Number(r.ready.startMs) / 1000, 1)} s; then ${String(p.warmupMs / 1000)} s of warm-up (one interval: every monitor has run once), then ${fmt(p.durationS, 0)} s measured as ${String(p.windows)} windows of ${fmt(p.windowS, 0)} s ` +
     `(one long run: the windows are the harness's runs, so the first and last minutes can be compared). Lateness is every sample the scheduler reported; the backlog (runs waiting for a slot) is sampled every second in the engine; ` +
     `CPU is utime+stime from /proc/<pid>/stat; RSS from /proc/<pid>/status (peak = VmHWM over the process's life, start-up included). "Every check stored" compares \`engine.stats().checks\` with \`store.countResults()\` after \`engine.stop()\` (warm-up included).`
@@ -230,10 +233,30 @@ function note(r: RunResult): string {
   );
 }
 
+/** Measured seconds of the profiled run (after its own warm-up). */
+const PROFILE_S = 60;
+
+/** One extra, shorter run under the V8 sampling profiler, so that the table's run is not slowed by it. */
+async function profileSection(ctx: ScenarioContext, name: string, kind: StoreKind, plan: Plan): Promise<string> {
+  const root = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+  const path = join(ctx.tmpDir, `${name}-${String(Date.now())}.cpuprofile`);
+  const durationS = Math.min(plan.durationS, PROFILE_S);
+  ctx.log(`  profiling ${String(durationS)} s → ${path}`);
+  const r = await runOnce(ctx, kind, { ...plan, durationS, windowS: durationS, windows: 1 }, path);
+  const sum = summariseFile(path, root);
+  return [
+    `#### Profile (one extra run: the same warm-up, then ${String(durationS)} s under the V8 sampling profiler at 1 ms in the engine process; not in the table above)`,
+    "",
+    `${fmt(r.whole.checksPerSec, 0)} checks/s, lateness p99 ${fmt(r.whole.lateness.p99, 0)} ms and ${fmt(r.whole.cpuPerSec, 2)} engine CPU-s/s while profiled; ${fmt(sum.busyMs, 0)} ms busy (non-idle) sampled (\`${path.replace(`${root}/`, "")}\`, git-ignored).`,
+    "",
+    ...profileTables(sum),
+  ].join("\n");
+}
+
 function capacityScenario(name: string, kind: StoreKind): Scenario {
   return {
     name,
-    description: `100k HTTP monitors at 60 s for 10 min through the engine, ${kind === "sqlite" ? "SQLite" : "PostgreSQL"}: lateness p99, peak RSS, backlog, every result stored (--minutes, --monitors, --interval)`,
+    description: `100k HTTP monitors at 60 s for 10 min through the engine, ${kind === "sqlite" ? "SQLite" : "PostgreSQL"}: lateness p99, peak RSS, backlog, every result stored (--minutes, --monitors, --interval; --profile adds a shorter profiled run)`,
     run: async (ctx) => {
       const plan = planOf(ctx);
       if (kind === "postgres") {
@@ -244,7 +267,8 @@ function capacityScenario(name: string, kind: StoreKind): Scenario {
         }
       }
       const r = await runOnce(ctx, kind, plan);
-      return { setup: setup(kind, r), table: tables(r), note: note(r), targets: targetsOf(name, r) } satisfies ScenarioReport;
+      const profile = ctx.profile ? await profileSection(ctx, name, kind, plan) : undefined;
+      return { setup: setup(kind, r), table: tables(r), note: note(r), targets: targetsOf(name, r), ...(profile ? { profile } : {}) } satisfies ScenarioReport;
     },
   };
 }

@@ -13,6 +13,7 @@ import { type ProcMem, procMem } from "../lib/proc-mem.ts";
 import { fmt, fmtSpread, spread } from "../lib/stats.ts";
 import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts";
 import type { EngineRunConfig, LatenessFigures } from "../probers/engine-run.ts";
+import { NODE_FLAGS } from "../../src/lib/heap.ts";
 
 // 10,000 monitors by default, 1,000 for a smoke run (--smoke, which also measures 15 s), set when the scenario starts.
 let MONITORS = 10_000;
@@ -123,7 +124,7 @@ async function runOnce(ctx: ScenarioContext, durationS: number, windows: number,
   try {
     const { port } = await target.waitFor("ready", 30_000);
     const cfg: EngineRunConfig = { baseUrl: `http://127.0.0.1:${String(port)}`, monitors: MONITORS, intervalMs: INTERVAL_MS, dbFile, warmupMs: WARMUP_MS, capMs, ...(profilePath ? { profilePath } : {}) };
-    engine = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs });
+    engine = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs, nodeFlags: [...NODE_FLAGS] });
     const ready = await engine.waitFor("ready", WARMUP_MS + 5 * 60_000);
     ctx.log(`  engine started in ${fmt(Number(ready.startMs), 0)} ms; warm-up ${String(WARMUP_MS / 1000)} s done (${String(ready.checks)} checks)`);
     const first = await mark(engine, target, dbFile);
@@ -225,7 +226,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   return {
     setup:
       `${MONITORS.toLocaleString("en")} HTTP GET monitors (one path each), ${String(INTERVAL_MS / 1000)} s interval, default settings (timeout 10 s, no retries, status assertion), ` +
-      `run by \`Engine.start(config, { store, probes: PROBES, log })\` with its defaults (concurrency 256, flush 200 ms) and a SQLite store (WAL) in bench/.tmp, in its own process; ` +
+      `run by \`Engine.start(config, { store, probes: PROBES, log })\` with its defaults (concurrency ${String(r.ready.concurrency)}, from the open-file limit; flush 200 ms) and a SQLite store (WAL) in bench/.tmp, in its own process; ` +
       `target: node:http answering 200 "ok" in another process on 127.0.0.1. One engine run: start-up and ${String(WARMUP_MS / 1000)} s of warm-up (not measured), then ${fmt(durationS, 0)} s measured as ${String(ctx.runs)} consecutive windows ` +
       `(the harness's runs; one long run rather than ${String(ctx.runs)} fresh processes, so the windows also show drift). ` +
       `Engine started in ${fmt(Number(r.ready.startMs), 0)} ms. CPU is utime+stime from /proc/<pid>/stat; RSS from /proc/<pid>/status; lateness is every sample the scheduler reported in the window ` +
