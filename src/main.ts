@@ -49,7 +49,7 @@ program
   .option("--statsd <host:port>", "statsd (Lovebeat) address for UDP and TCP, or off (UPBEAT_STATSD)", env.UPBEAT_STATSD ?? "127.0.0.1:8127")
   .option("--lovebeat-config <file>", "Lovebeat's TOML config file (Lovebeat's -config; UPBEAT_LOVEBEAT_CONFIG)", env.UPBEAT_LOVEBEAT_CONFIG)
   .option("--lovebeat-config-dir <dir>", "Lovebeat's config directory (Lovebeat's -config-dir; UPBEAT_LOVEBEAT_CONFIG_DIR)", env.UPBEAT_LOVEBEAT_CONFIG_DIR)
-  .addOption(new Option("--concurrency <n>", "checks run at once at most (UPBEAT_CONCURRENCY; default: a quarter of the open-file limit, 16 to 256)").argParser(positiveInt))
+  .addOption(new Option("--concurrency <n>", "checks run at once at most (UPBEAT_CONCURRENCY; default: a quarter of the open-file limit, 16 to 512)").argParser(positiveInt))
   .action(async (o: { config?: string[]; listen: string; data: string; statsd: string; lovebeatConfig?: string; lovebeatConfigDir?: string; concurrency?: number }) => {
     const files = o.config ?? env.UPBEAT_CONFIG?.split(",").filter(Boolean) ?? (env.ENDPOINT_DEFINITIONS_FILE ? [env.ENDPOINT_DEFINITIONS_FILE] : []);
     const onReload = (fn: () => void) => process.on("SIGHUP", fn);

@@ -17,10 +17,11 @@ describe("default concurrency", () => {
     assert.equal(openFileLimit(), Number(line.split(/\s+/)[3]));
   });
 
-  test("a quarter of the limit, between 16 and 256; 256 when the limit is unknown", () => {
-    assert.equal(MAX_DEFAULT_CONCURRENCY, 256);
-    assert.equal(defaultConcurrency(524_288), 256);
-    assert.equal(defaultConcurrency(Infinity), 256);
+  test("a quarter of the limit, between 16 and 512; 256 when the limit is unknown", () => {
+    assert.equal(MAX_DEFAULT_CONCURRENCY, 512);
+    assert.equal(defaultConcurrency(524_288), 512);
+    assert.equal(defaultConcurrency(Infinity), 512);
+    assert.equal(defaultConcurrency(1024), 256);
     assert.equal(defaultConcurrency(800), 200);
     assert.equal(defaultConcurrency(40), 16);
     assert.equal(defaultConcurrency(undefined), 256);
