@@ -16,6 +16,7 @@ import { type RunningProfile, startProfile } from "../lib/cpu-profile.ts";
 import { boundLifetime, fail, fromParent, toParent } from "../lib/child-side.ts";
 import { type Message } from "../lib/child.ts";
 import { countingLog, monitorsConfig } from "../lib/engine-setup.ts";
+import { watchPauses } from "../lib/pause-watch.ts";
 
 /** What the engine child is told (JSON in argv[2]). */
 export interface EngineRunConfig {
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
   const startMs = performance.now() - startedAt;
   const tap = tapLateness(engine);
   const backlog = sampleBacklog(engine);
+  const pauses = watchPauses();
   await new Promise((r) => setTimeout(r, cfg.warmupMs));
   const all: Float64Array[] = [];
   let profile: RunningProfile | undefined;
@@ -150,11 +152,12 @@ async function main(): Promise<void> {
     if (marks++ === 0) {
       tap.take();
       backlog.take();
+      pauses.take();
       if (cfg.profilePath) profile = await startProfile(cfg.profilePath);
     }
     const samples = tap.take();
     all.push(samples);
-    toParent({ type: "marked", atMs: performance.now(), ...engine.stats(), ...backlog.take(), lateness: percentiles([samples]), engineWindow: engine.lateness.summary(), notUp: engine.states().filter((s) => s.status !== "up").length });
+    toParent({ type: "marked", atMs: performance.now(), ...engine.stats(), ...backlog.take(), pauses: pauses.take(), lateness: percentiles([samples]), engineWindow: engine.lateness.summary(), notUp: engine.states().filter((s) => s.status !== "up").length });
   };
   const listener = (m: Message) => void onMark(m).catch(fail);
   process.on("message", listener);

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { type ChildHandle, type Message, startChild } from "../lib/child.ts";
 import { benchSchema, dropSchema, PG_URL, pgSpec, pgUnavailable, schemaBytes } from "../lib/pg.ts";
 import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
+import type { Pauses } from "../lib/pause-watch.ts";
 import type { ProcCpu } from "../lib/proc-cpu.ts";
 import { procMem } from "../lib/proc-mem.ts";
 import { fmt, fmtSpread, spread } from "../lib/stats.ts";
@@ -52,6 +53,8 @@ interface Row {
   cpuMsPerCheck: number;
   targetCpuPerSec: number;
   rssMiB: number;
+  /** The engine's event-loop delay and GC pauses in the window. */
+  pauses: Pauses;
 }
 
 interface Mark {
@@ -102,11 +105,11 @@ async function mark(engine: ChildHandle, targets: readonly ChildHandle[]): Promi
   return { msg, engine: engine.cpu(), targets: targets.reduce((s, t) => s + cpuS(t.cpu()), 0), rssBytes: procMem(engine.pid).rssBytes };
 }
 
-function row(a: Mark, b: Mark, lateness: LatenessFigures, backlog: { mean: number; max: number }): Row {
+function row(a: Mark, b: Mark, lateness: LatenessFigures, backlog: { mean: number; max: number }, pauses: Pauses): Row {
   const seconds = (Number(b.msg.atMs) - Number(a.msg.atMs)) / 1000;
   const checks = Number(b.msg.checks) - Number(a.msg.checks);
   const cpu = cpuS(b.engine) - cpuS(a.engine);
-  return { seconds, checksPerSec: checks / seconds, lateness, backlogMean: backlog.mean, backlogMax: backlog.max, cpuPerSec: cpu / seconds, cpuMsPerCheck: (cpu * 1000) / checks, targetCpuPerSec: (b.targets - a.targets) / seconds, rssMiB: b.rssBytes / MIB };
+  return { seconds, checksPerSec: checks / seconds, lateness, backlogMean: backlog.mean, backlogMax: backlog.max, cpuPerSec: cpu / seconds, cpuMsPerCheck: (cpu * 1000) / checks, targetCpuPerSec: (b.targets - a.targets) / seconds, rssMiB: b.rssBytes / MIB, pauses };
 }
 
 async function stopTargets(targets: readonly ChildHandle[]): Promise<number> {
@@ -127,9 +130,9 @@ async function measureWindows(ctx: ScenarioContext, plan: Plan, engine: ChildHan
   for (let w = 1; w <= plan.windows; w++) {
     await sleep(plan.windowS * 1000);
     const cur = await mark(engine, targets);
-    const r = row(prev, cur, cur.msg.lateness as LatenessFigures, { mean: Number(cur.msg.backlogMean), max: Number(cur.msg.backlogMax) });
+    const r = row(prev, cur, cur.msg.lateness as LatenessFigures, { mean: Number(cur.msg.backlogMean), max: Number(cur.msg.backlogMax) }, cur.msg.pauses as Pauses);
     rows.push(r);
-    ctx.log(`  window ${String(w)}/${String(plan.windows)}: ${fmt(r.checksPerSec, 0)} checks/s, lateness p50 ${fmt(r.lateness.p50, 0)} p99 ${fmt(r.lateness.p99, 0)} max ${fmt(r.lateness.max, 0)} ms, backlog mean ${fmt(r.backlogMean, 1)} max ${fmt(r.backlogMax, 0)}, ${fmt(r.cpuPerSec, 2)} CPU-s/s, RSS ${fmt(r.rssMiB, 0)} MiB`);
+    ctx.log(`  window ${String(w)}/${String(plan.windows)}: ${fmt(r.checksPerSec, 0)} checks/s, lateness p50 ${fmt(r.lateness.p50, 0)} p99 ${fmt(r.lateness.p99, 0)} max ${fmt(r.lateness.max, 0)} ms, backlog mean ${fmt(r.backlogMean, 1)} max ${fmt(r.backlogMax, 0)}, loop delay p99 ${fmt(r.pauses.p99Ms, 0)} max ${fmt(r.pauses.maxMs, 0)} ms, GC max ${fmt(r.pauses.gcMaxMs, 0)} (major ${fmt(r.pauses.gcMajorMaxMs, 0)}) total ${fmt(r.pauses.gcTotalMs, 0)} ms, ${fmt(r.cpuPerSec, 2)} CPU-s/s, RSS ${fmt(r.rssMiB, 0)} MiB`);
     prev = cur;
   }
   return { rows, first, last: prev };
@@ -156,7 +159,9 @@ async function runOnce(ctx: ScenarioContext, kind: StoreKind, plan: Plan, profil
     engine.send({ type: "finish" });
     const finished = await engine.waitFor("finished", 10 * 60_000);
     await engine.stop();
-    const whole = row(first, last, finished.lateness as LatenessFigures, { mean: spread(rows.map((r) => r.backlogMean)).median, max: Math.max(...rows.map((r) => r.backlogMax)) });
+    const worst = (f: (p: Pauses) => number) => Math.max(...rows.map((r) => f(r.pauses)));
+    const pauses: Pauses = { p50Ms: spread(rows.map((r) => r.pauses.p50Ms)).median, p99Ms: worst((p) => p.p99Ms), maxMs: worst((p) => p.maxMs), gcMaxMs: worst((p) => p.gcMaxMs), gcMajorMaxMs: worst((p) => p.gcMajorMaxMs), gcTotalMs: rows.reduce((t, r) => t + r.pauses.gcTotalMs, 0) };
+    const whole = row(first, last, finished.lateness as LatenessFigures, { mean: spread(rows.map((r) => r.backlogMean)).median, max: Math.max(...rows.map((r) => r.backlogMax)) }, pauses);
     const dbBytes = schema ? await schemaBytes(schema) : fileBytes(dbFile);
     const targetRequests = await stopTargets(targets);
     return { plan, ready, rows, whole, finished, peakRssBytes, dbBytes, targetRequests };
@@ -169,14 +174,15 @@ async function runOnce(ctx: ScenarioContext, kind: StoreKind, plan: Plan, profil
 }
 
 function rowCells(label: string, r: Row): string {
-  return `| ${label} | ${fmt(r.seconds, 0)} | ${fmt(r.checksPerSec, 0)} | ${fmt(r.lateness.p50, 0)} / ${fmt(r.lateness.p99, 0)} / ${fmt(r.lateness.max, 0)} | ${fmt(r.backlogMean, 1)} / ${fmt(r.backlogMax, 0)} | ${fmt(r.cpuPerSec, 2)} | ${fmt(r.cpuMsPerCheck, 3)} | ${fmt(r.targetCpuPerSec, 2)} | ${fmt(r.rssMiB, 0)} |`;
+  const p = r.pauses;
+  return `| ${label} | ${fmt(r.seconds, 0)} | ${fmt(r.checksPerSec, 0)} | ${fmt(r.lateness.p50, 0)} / ${fmt(r.lateness.p99, 0)} / ${fmt(r.lateness.max, 0)} | ${fmt(r.backlogMean, 1)} / ${fmt(r.backlogMax, 0)} | ${fmt(p.p99Ms, 0)} / ${fmt(p.maxMs, 0)} | ${fmt(p.gcMaxMs, 0)} / ${fmt(p.gcMajorMaxMs, 0)} / ${fmt(p.gcTotalMs, 0)} | ${fmt(r.cpuPerSec, 2)} | ${fmt(r.cpuMsPerCheck, 3)} | ${fmt(r.targetCpuPerSec, 2)} | ${fmt(r.rssMiB, 0)} |`;
 }
 
 function tables(r: RunResult): string {
-  const head = "| Window | Seconds | Checks/s | Lateness p50 / p99 / max (ms) | Backlog mean / max (1 s samples) | Engine CPU-s/s | Engine CPU-ms / check | Targets CPU-s/s | Engine RSS at end (MiB) |";
-  const rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|";
+  const head = "| Window | Seconds | Checks/s | Lateness p50 / p99 / max (ms) | Backlog mean / max (1 s samples) | Loop delay p99 / max (ms) | GC pause max / major max / total (ms) | Engine CPU-s/s | Engine CPU-ms / check | Targets CPU-s/s | Engine RSS at end (MiB) |";
+  const rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
   const s = (pick: (x: Row) => number, d: number) => fmtSpread(spread(r.rows.map(pick)), d);
-  const med = `| median (min–max) | ${s((x) => x.seconds, 0)} | ${s((x) => x.checksPerSec, 0)} | ${s((x) => x.lateness.p50, 0)} / ${s((x) => x.lateness.p99, 0)} / ${s((x) => x.lateness.max, 0)} | ${s((x) => x.backlogMean, 1)} / ${s((x) => x.backlogMax, 0)} | ${s((x) => x.cpuPerSec, 2)} | ${s((x) => x.cpuMsPerCheck, 3)} | ${s((x) => x.targetCpuPerSec, 2)} | ${s((x) => x.rssMiB, 0)} |`;
+  const med = `| median (min–max) | ${s((x) => x.seconds, 0)} | ${s((x) => x.checksPerSec, 0)} | ${s((x) => x.lateness.p50, 0)} / ${s((x) => x.lateness.p99, 0)} / ${s((x) => x.lateness.max, 0)} | ${s((x) => x.backlogMean, 1)} / ${s((x) => x.backlogMax, 0)} | ${s((x) => x.pauses.p99Ms, 0)} / ${s((x) => x.pauses.maxMs, 0)} | ${s((x) => x.pauses.gcMaxMs, 0)} / ${s((x) => x.pauses.gcMajorMaxMs, 0)} / ${s((x) => x.pauses.gcTotalMs, 0)} | ${s((x) => x.cpuPerSec, 2)} | ${s((x) => x.cpuMsPerCheck, 3)} | ${s((x) => x.targetCpuPerSec, 2)} | ${s((x) => x.rssMiB, 0)} |`;
   const f = r.finished;
   const byHealth = Object.entries((f.byHealth ?? {}) as Record<string, number>).map(([h, n]) => `${h} ${n.toLocaleString("en")}`).join(", ");
   const end = [
@@ -217,7 +223,7 @@ function setup(kind: StoreKind, r: RunResult): string {
     `Upbeat's HTTP probe opens a fresh connection for every check (\`agent: false\`, so \`Connection: close\`); the targets close each connection after its answer. ` +
     `\`Engine.start(config, { store, probes: PROBES, log })\` with its defaults (concurrency ${String(slots(r))}, from the open-file limit; flush 200 ms) in its own process, store ${kind === "sqlite" ? "SQLite (WAL) in bench/.tmp" : `PostgreSQL ${PG_URL}, a fresh schema dropped afterwards`}. ` +
     `Engine.start took ${fmt(Number(r.ready.startMs) / 1000, 1)} s; then ${String(p.warmupMs / 1000)} s of warm-up (one interval: every monitor has run once), then ${fmt(p.durationS, 0)} s measured as ${String(p.windows)} windows of ${fmt(p.windowS, 0)} s ` +
-    `(one long run: the windows are the harness's runs, so the first and last minutes can be compared). Lateness is every sample the scheduler reported; the backlog (runs waiting for a slot) is sampled every second in the engine; ` +
+    `(one long run: the windows are the harness's runs, so the first and last minutes can be compared). Lateness is every sample the scheduler reported; the backlog (runs waiting for a slot) is sampled every second in the engine; the loop delay (perf_hooks, 10 ms resolution) and GC pauses (\`gc\` performance entries) are measured inside the engine; ` +
     `CPU is utime+stime from /proc/<pid>/stat; RSS from /proc/<pid>/status (peak = VmHWM over the process's life, start-up included). "Every check stored" compares \`engine.stats().checks\` with \`store.countResults()\` after \`engine.stop()\` (warm-up included).`
   );
 }
