@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import BetterSqlite3 from "better-sqlite3";
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from "./checkpointer.ts";
 
@@ -66,5 +68,14 @@ describe("SQLite checkpointer", () => {
     db.close();
     assert.ok(walMax >= COMMITS * 100 * PAGE, `log reached ${String(walMax / PAGE)} pages`);
     assert.equal(rows(file), COMMITS * 100);
+  });
+
+  test("a store left open does not keep the process alive, as a plain connection would not", async () => {
+    const open = new URL("./open.ts", import.meta.url).href;
+    const code = `const { openStore } = await import(${JSON.stringify(open)}); await openStore({ kind: "sqlite", file: ${JSON.stringify(join(dir, "left-open.db"))} }); console.log("opened");`;
+    const t0 = performance.now();
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { timeout: 15_000 });
+    assert.equal(stdout.trim(), "opened");
+    assert.ok(performance.now() - t0 < 15_000);
   });
 });

@@ -67,9 +67,13 @@ export async function startCheckpointer(sqlite: BetterSqlite3.Database, file: st
     }
   });
   worker.on("exit", () => closed?.({ runs: 0, frames: 0 }));
+  // A store left open must not keep the process alive, as a plain SQLite connection would not.
+  worker.unref();
   sqlite.pragma(`wal_autocheckpoint = ${String(FALLBACK_AUTOCHECKPOINT_PAGES)}`);
   return {
     close: async () => {
+      // Held again while it finishes, so that the process waits for the last checkpoint.
+      worker.ref();
       worker.postMessage({ type: "close" } satisfies ToCheckpointer);
       const r = await done;
       await worker.terminate();
