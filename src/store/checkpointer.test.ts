@@ -6,7 +6,7 @@ import { after, describe, test } from "node:test";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import BetterSqlite3 from "better-sqlite3";
-import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from "./checkpointer.ts";
+import { FALLBACK_AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT_BYTES, startCheckpointer } from "./checkpointer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "upbeat-checkpointer-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,6 +68,66 @@ describe("SQLite checkpointer", () => {
     db.close();
     assert.ok(walMax >= COMMITS * 100 * PAGE, `log reached ${String(walMax / PAGE)} pages`);
     assert.equal(rows(file), COMMITS * 100);
+  });
+
+  test("a log grown past the limit is emptied; below it, the file keeps its size", async () => {
+    const big = async (name: string, truncateAtPages: number) => {
+      const file = join(dir, name);
+      const db = open(file);
+      const cp = await startCheckpointer(db, file, undefined, 10, truncateAtPages);
+      const insert = db.prepare("INSERT INTO blobs (body) VALUES (?)");
+      const body = Buffer.alloc(PAGE - 200, 7);
+      db.transaction(() => {
+        for (let i = 0; i < 400; i++) insert.run(body);
+      })();
+      const grown = statSync(`${file}-wal`).size;
+      await sleep(300);
+      const left = statSync(`${file}-wal`).size;
+      db.close();
+      const r = await cp.close();
+      assert.equal(rows(file), 400);
+      return { grown, left, r };
+    };
+    const cut = await big("cut.db", 200);
+    assert.ok(cut.grown >= 400 * PAGE, `log reached ${String(cut.grown / PAGE)} pages`);
+    assert.equal(cut.left, 0, "the worker emptied the log");
+    assert.ok(cut.r.truncations >= 1);
+    const kept = await big("kept.db", 1000);
+    assert.ok(kept.left >= 400 * PAGE, "under the limit, only copied back");
+    assert.equal(kept.r.truncations, 0);
+  });
+
+  test("commits a millisecond apart, too close for the log to start again, keep it near the limit", async () => {
+    const file = join(dir, "busy.db");
+    const db = open(file);
+    const cp = await startCheckpointer(db, file, undefined, 10, 300);
+    const insert = db.prepare("INSERT INTO blobs (body) VALUES (?)");
+    const body = Buffer.alloc(PAGE - 200, 7);
+    let walMax = 0;
+    const t0 = performance.now();
+    let commits = 0;
+    while (performance.now() - t0 < 1500 && commits < 2000) {
+      db.transaction(() => {
+        for (let i = 0; i < 20; i++) insert.run(body);
+      })();
+      commits++;
+      walMax = Math.max(walMax, statSync(`${file}-wal`).size);
+      await sleep(1);
+    }
+    db.close();
+    const r = await cp.close();
+    assert.equal(rows(file), commits * 20);
+    assert.ok(r.truncations >= 1, `${String(r.truncations)} truncations over ${String(commits)} commits`);
+    assert.ok(walMax < 1500 * PAGE, `log at most ${String(walMax / PAGE)} pages over ${String(commits)} commits of 20`);
+  });
+
+  test("the writer cuts its log back too, should its own fallback checkpoint ever run", async () => {
+    const file = join(dir, "limit.db");
+    const db = open(file);
+    const cp = await startCheckpointer(db, file);
+    assert.equal(db.pragma("journal_size_limit", { simple: true }), JOURNAL_SIZE_LIMIT_BYTES);
+    db.close();
+    await cp.close();
   });
 
   test("a store left open does not keep the process alive, as a plain connection would not", async () => {
