@@ -57,9 +57,19 @@ describe("upbeat serve", () => {
       const all = await getJson<{ incidents: ApiIncident[] }>(`${base}/api/v1/incidents?limit=100`);
       assert.equal(all.incidents.length, 20, "two incidents for each flipping monitor, none for the steady ones");
       assert.ok(all.incidents.every((i) => i.monitorId.startsWith("shop/flip-") && !i.open && (i.durationSec ?? 0) > 0));
-      const one = await getJson<{ monitor: { status: string; uptime: { "24h": { checks: number; failures: number; uptimePct: number } }; recentResults: unknown[] } }>(`${base}/api/v1/monitors/shop/flip-3`);
+      type One = { monitor: { status: string; uptime: { "24h": { checks: number; failures: number; uptimePct: number } }; recentResults: unknown[] } };
+      // Uptime comes from the rollups, which follow the results within 2 s (README, Storage).
+      const one = await waitFor(
+        "flip-3's uptime counts its failures",
+        async () => {
+          const got = await getJson<One>(`${base}/api/v1/monitors/shop/flip-3`);
+          const u = got.monitor.uptime["24h"];
+          return u.checks >= 3 && u.failures >= 2 && u.uptimePct < 100 ? got : undefined;
+        },
+        5000,
+        100,
+      );
       assert.equal(one.monitor.status, "up");
-      assert.ok(one.monitor.uptime["24h"].checks >= 3 && one.monitor.uptime["24h"].failures >= 2 && one.monitor.uptime["24h"].uptimePct < 100);
       assert.ok(one.monitor.recentResults.length >= 3);
       const missing = await apiFetch(`${base}/api/v1/monitors/nope`);
       assert.equal(missing.status, 404);
