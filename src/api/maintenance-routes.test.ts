@@ -63,10 +63,13 @@ monitors:
     assert.deepEqual((await windows()).map((x) => [x.name, x.source]), [["upgrade", "test.yaml"], ["nightly", "test.yaml"], ["db failover", "api"]]);
     const one = await call("GET", `/api/v1/maintenance/${encodeURIComponent("db failover")}`);
     assert.deepEqual(one.json<{ window: WindowItem }>().window.name, "db failover");
-    // Moved to the future: the monitor comes out of maintenance now.
-    const moved = await call("PUT", `/api/v1/maintenance/${encodeURIComponent("db failover")}`, { matchers: ["team=db"], cron: "0 3 * * *", duration: "1h", timezone: "Europe/Stockholm" });
+    // Moved to the future (daily, at the hour twelve hours from now in Stockholm, so that it is
+    // not open whatever the time of the run): the monitor comes out of maintenance now.
+    const hourThere = Number(new Intl.DateTimeFormat("en", { timeZone: "Europe/Stockholm", hour: "numeric", hourCycle: "h23" }).format(now));
+    const cron = `0 ${String((hourThere + 12) % 24)} * * *`;
+    const moved = await call("PUT", `/api/v1/maintenance/${encodeURIComponent("db failover")}`, { matchers: ["team=db"], cron, duration: "1h", timezone: "Europe/Stockholm" });
     assert.equal(moved.statusCode, 200, moved.body);
-    assert.deepEqual([moved.json<{ window: WindowItem }>().window.cron, moved.json<{ window: WindowItem }>().window.timezone], ["0 3 * * *", "Europe/Stockholm"]);
+    assert.deepEqual([moved.json<{ window: WindowItem }>().window.cron, moved.json<{ window: WindowItem }>().window.timezone], [cron, "Europe/Stockholm"]);
     assert.notEqual(c.engine.get("db-1")?.state.status, "maintenance");
     assert.equal((await call("PUT", "/api/v1/maintenance/now", { matchers: ["monitor=db-1"], start: iso(now - 1000), end: iso(now + 60_000) })).statusCode, 201);
     assert.equal(c.engine.get("db-1")?.state.status, "maintenance");
