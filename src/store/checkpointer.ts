@@ -22,24 +22,24 @@ export const CHECKPOINT_INTERVAL_MS = 100;
  */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 65_536;
 /**
- * The log's size past which the worker truncates it (pages, 64 MiB). A log starts again from its
- * beginning only when a writer finds it all copied back, which never happens while commits follow
- * each other faster than a checkpoint copies them (a bulk import, a month of history written in
- * one go): then PASSIVE checkpoints alone let it grow up to the fallback threshold, and SQLite
- * never gives that space back. Past this size the worker waits its turn for the write lock,
- * copies the little that is left and empties the file; the writer waits for that copy, once per
- * 64 MiB of log.
+ * The log's size past which the worker starts it again (pages, 64 MiB). A log starts again from
+ * its beginning only when a writer finds it all copied back, which never happens while commits
+ * follow each other faster than a checkpoint copies them (a bulk import, a month of history
+ * written in one go, HTTP pings without a pause): then PASSIVE checkpoints alone let it grow up to
+ * the fallback threshold, and SQLite never gives that space back. Past this size the worker waits
+ * its turn for the write lock, copies the little that is left and restarts the log; the writer
+ * waits for that copy, once per 64 MiB of log.
  */
-export const TRUNCATE_AT_PAGES = 16_384;
-/** What a log is cut back to when it starts again (bytes; `journal_size_limit`), for the writer's own fallback checkpoints. */
+export const RESTART_AT_PAGES = 16_384;
+/** What the file of a log that starts again is cut back to (bytes; the writer's `journal_size_limit`). */
 export const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** What the worker is given. */
 export interface CheckpointerData {
   file: string;
   intervalMs: number;
-  /** The log's size (pages) past which a checkpoint also empties it. */
-  truncateAtPages: number;
+  /** The log's size (pages) past which a checkpoint also starts it again. */
+  restartAtPages: number;
 }
 
 /** Messages from the worker. */
@@ -50,8 +50,8 @@ export interface CheckpointerTotals {
   runs: number;
   /** Pages of log copied back into the database file. */
   frames: number;
-  /** Times the log was emptied because it had grown past `truncateAtPages`. */
-  truncations: number;
+  /** Times the log was started again because it had grown past `restartAtPages`. */
+  restarts: number;
 }
 /** Messages to the worker. */
 export type ToCheckpointer = { type: "close" };
@@ -63,8 +63,8 @@ export interface Checkpointer {
 }
 
 /** Starts checkpointing `file` in a worker; the writer's connection `sqlite` keeps only the fallback. */
-export async function startCheckpointer(sqlite: BetterSqlite3.Database, file: string, log?: Logger, intervalMs = CHECKPOINT_INTERVAL_MS, truncateAtPages = TRUNCATE_AT_PAGES): Promise<Checkpointer> {
-  const worker = spawnModuleWorker(import.meta.url, "checkpointer-worker", { file, intervalMs, truncateAtPages } satisfies CheckpointerData);
+export async function startCheckpointer(sqlite: BetterSqlite3.Database, file: string, log?: Logger, intervalMs = CHECKPOINT_INTERVAL_MS, restartAtPages = RESTART_AT_PAGES): Promise<Checkpointer> {
+  const worker = spawnModuleWorker(import.meta.url, "checkpointer-worker", { file, intervalMs, restartAtPages } satisfies CheckpointerData);
   let lastError = "";
   let closed: ((r: CheckpointerTotals) => void) | undefined;
   const done = new Promise<CheckpointerTotals>((resolve) => (closed = resolve));
@@ -72,7 +72,7 @@ export async function startCheckpointer(sqlite: BetterSqlite3.Database, file: st
     worker.once("error", reject);
     worker.on("message", (m: FromCheckpointer) => {
       if (m.type === "ready") resolve();
-      else if (m.type === "closed") closed?.({ runs: m.runs, frames: m.frames, truncations: m.truncations });
+      else if (m.type === "closed") closed?.({ runs: m.runs, frames: m.frames, restarts: m.restarts });
       // Logged once per new message: a checkpoint refused every 500 ms must not flood the log.
       else if (m.message !== lastError) {
         lastError = m.message;
@@ -89,11 +89,11 @@ export async function startCheckpointer(sqlite: BetterSqlite3.Database, file: st
       // Closed: nothing left to checkpoint.
     }
   });
-  worker.on("exit", () => closed?.({ runs: 0, frames: 0, truncations: 0 }));
+  worker.on("exit", () => closed?.({ runs: 0, frames: 0, restarts: 0 }));
   // A store left open must not keep the process alive, as a plain SQLite connection would not.
   worker.unref();
   sqlite.pragma(`wal_autocheckpoint = ${String(FALLBACK_AUTOCHECKPOINT_PAGES)}`);
-  // Should the fallback ever run, the file it leaves is cut back when the log starts again.
+  // When the log starts again (the worker's RESTART, or the fallback), its file is cut back.
   sqlite.pragma(`journal_size_limit = ${String(JOURNAL_SIZE_LIMIT_BYTES)}`);
   return {
     close: async () => {
