@@ -27,6 +27,18 @@ function positiveInt(value: string): number {
 }
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** A number from the environment, parsed like its flag; a bad value stops the process with exit code 2, naming the variable. */
+function fromEnv(name: string, parse: (v: string) => number): number | undefined {
+  const v = env[name];
+  if (v === undefined) return undefined;
+  try {
+    return parse(v);
+  } catch (e) {
+    err(`upbeat: ${name}=${JSON.stringify(v)}: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  }
+}
+
 /** Stops in-flight work on SIGINT/SIGTERM for the one-shot commands. */
 function shutdownSignal(): AbortSignal {
   const ac = new AbortController();
@@ -50,20 +62,14 @@ program
   .option("--lovebeat-config <file>", "Lovebeat's TOML config file (Lovebeat's -config; UPBEAT_LOVEBEAT_CONFIG)", env.UPBEAT_LOVEBEAT_CONFIG)
   .option("--lovebeat-config-dir <dir>", "Lovebeat's config directory (Lovebeat's -config-dir; UPBEAT_LOVEBEAT_CONFIG_DIR)", env.UPBEAT_LOVEBEAT_CONFIG_DIR)
   .addOption(new Option("--concurrency <n>", "checks run at once at most (UPBEAT_CONCURRENCY; default: a quarter of the open-file limit, 16 to 512)").argParser(positiveInt))
-  .action(async (o: { config?: string[]; listen: string; data: string; statsd: string; lovebeatConfig?: string; lovebeatConfigDir?: string; concurrency?: number }) => {
+  .addOption(new Option("--probe-threads <n>", "worker threads that run the checks, 0 for the main thread (UPBEAT_PROBE_THREADS; default: cores minus one, 1 to 4)").argParser(int))
+  .action(async (o: { config?: string[]; listen: string; data: string; statsd: string; lovebeatConfig?: string; lovebeatConfigDir?: string; concurrency?: number; probeThreads?: number }) => {
     const files = o.config ?? env.UPBEAT_CONFIG?.split(",").filter(Boolean) ?? (env.ENDPOINT_DEFINITIONS_FILE ? [env.ENDPOINT_DEFINITIONS_FILE] : []);
     const onReload = (fn: () => void) => process.on("SIGHUP", fn);
     const lb = { ...(o.lovebeatConfig ? { lovebeatConfig: o.lovebeatConfig } : {}), ...(o.lovebeatConfigDir ? { lovebeatConfigDir: o.lovebeatConfigDir } : {}) };
-    let concurrency = o.concurrency;
-    if (concurrency === undefined && env.UPBEAT_CONCURRENCY !== undefined) {
-      try {
-        concurrency = positiveInt(env.UPBEAT_CONCURRENCY);
-      } catch (e) {
-        err(`upbeat: UPBEAT_CONCURRENCY=${JSON.stringify(env.UPBEAT_CONCURRENCY)}: ${e instanceof Error ? e.message : String(e)}`);
-        process.exit(2);
-      }
-    }
-    const code = await serveCommand({ files, listen: o.listen, dataDir: o.data, statsd: o.statsd, ...lb, ...(concurrency !== undefined ? { concurrency } : {}) }, { env, out, err, signal: shutdownSignal(), onReload });
+    const concurrency = o.concurrency ?? fromEnv("UPBEAT_CONCURRENCY", positiveInt);
+    const probeThreads = o.probeThreads ?? fromEnv("UPBEAT_PROBE_THREADS", int);
+    const code = await serveCommand({ files, listen: o.listen, dataDir: o.data, statsd: o.statsd, ...lb, ...(concurrency !== undefined ? { concurrency } : {}), ...(probeThreads !== undefined ? { probeThreads } : {}) }, { env, out, err, signal: shutdownSignal(), onReload });
     process.exit(code);
   });
 

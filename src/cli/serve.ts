@@ -45,6 +45,7 @@ import { NOTIFIERS } from "../notifiers/registry.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { createLogger } from "../lib/logger.ts";
 import { PROBES } from "../probes/registry.ts";
+import { defaultProbeThreads } from "../probes/pool.ts";
 import { openConfiguredStore } from "./open-store.ts";
 
 /** Settings of `upbeat serve`. */
@@ -63,6 +64,8 @@ export interface ServeOptions {
   lovebeatConfigDir?: string;
   /** Checks run at once at most (default: the engine's, from the open-file limit). */
   concurrency?: number;
+  /** Worker threads that run the checks; 0: the main thread (default: `defaultProbeThreads()`). */
+  probeThreads?: number;
 }
 
 /** What `serve` gets from the process (main owns signals and the environment). */
@@ -278,7 +281,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   // Digests: Cupcake's summary goes before anything is probed, as Cupcake sent it; then the native ones on their schedules.
   const digests = new Digests({ store, log, kick: () => alerting.deliverer.kick(), cupcake: parseCupcakeEnv(io.env).value });
   await digests.start(resolved.config);
-  const engine = await Engine.start(resolved.config, { store, probes: PROBES, log, effects, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}), reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
+  const engine = await Engine.start(resolved.config, { store, probes: PROBES, probeThreads: o.probeThreads ?? defaultProbeThreads(), log, effects, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}), reminders: (m) => alerting.reminderIntervalFor(m), ...(config.database ? { retention: config.database.retention } : {}) });
   digests.attach(engine);
   metrics.attach(engine);
   httpMonitoring.attach(engine);
@@ -318,7 +321,7 @@ export async function serveCommand(o: ServeOptions, io: ServeIo): Promise<number
   if (fileChanges.seen) void reload();
   io.onReload?.(() => void reload());
   const bound = app.server.address();
-  log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, statsd: live.lovebeat.statsd ? `${statsdAddr?.host}:${live.lovebeat.statsd.port}` : "off", monitors: config.monitors.length, concurrency: engine.stats().concurrency, files: o.files, store: storeLabel }, "upbeat serving");
+  log.info({ listen: typeof bound === "object" && bound ? `${bound.address}:${bound.port}` : o.listen, statsd: live.lovebeat.statsd ? `${statsdAddr?.host}:${live.lovebeat.statsd.port}` : "off", monitors: config.monitors.length, concurrency: engine.stats().concurrency, probeThreads: engine.stats().probeThreads, files: o.files, store: storeLabel }, "upbeat serving");
   if (!io.signal.aborted) await new Promise((r) => io.signal.addEventListener("abort", r, { once: true }));
   log.info("upbeat stopping");
   live.ready = false;

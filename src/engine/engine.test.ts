@@ -112,6 +112,31 @@ monitors:
     assert.deepEqual((await db.store.listMonitors()).map((m) => m.id), ["a", "c", "d"]);
   });
 
+  test("with probe threads: incidents open and resolve, a reload reaches the threads, lateness is taken, stop ends the threads", async () => {
+    const target = await flipper();
+    const other = await flipper();
+    const db = await sqliteStore();
+    cleanups.push(target.close, other.close, db.cleanup);
+    const yaml = (url: string) => `monitors:\n  - { name: web, url: "${url}/", failureThreshold: 2 }\n  - { name: gone, url: "${url}/" }\n`;
+    const { engine, effects } = await startEngine(configOf(yaml(target.url)), db.store, { probeThreads: 2 });
+    assert.equal(engine.stats().probeThreads, 2);
+    await waitFor("both up", () => engine.states().every((s) => s.status === "up"));
+    target.set(503);
+    await waitFor("web incident", () => ofType(effects, "incident.opened", "web").length === 1);
+    // The new URL answers 200: the thread must probe the new definition for web to recover.
+    const summary = await engine.apply(configOf(`monitors:\n  - { name: web, url: "${other.url}/", failureThreshold: 2 }\n`));
+    assert.deepEqual(summary, { added: 0, changed: 1, removed: 1, unchanged: 0 });
+    await waitFor("web resolved", () => ofType(effects, "incident.resolved", "web").length === 1);
+    const lateness = engine.lateness.summary();
+    assert.ok(lateness.count > 5, `lateness samples: ${String(lateness.count)}`);
+    assert.ok(lateness.p50 < 1000, `lateness p50 ${String(lateness.p50)} ms`);
+    await engine.stop();
+    const results = await db.store.results("web", { limit: 1000 });
+    assert.ok(results.some((r) => r.health === "down" && r.statusCode === 503));
+    assert.equal(results[0]?.health, "up");
+    assert.equal(engine.stats().running, 0);
+  });
+
   test("a paused monitor is not probed", async () => {
     const target = await flipper();
     const db = await sqliteStore();

@@ -12,6 +12,7 @@ import { matchesAll, monitorLabels } from "../core/matchers.ts";
 import { advance, type Effect, enterMaintenance, initialState, type MonitorState, type MonitorStatus, pause, remove, resume, type StatePolicy, tick } from "../core/monitor-state.ts";
 import type { Observation } from "../core/types.ts";
 import { errorMessage } from "../lib/errors.ts";
+import { ProbePool } from "../probes/pool.ts";
 import { runCheck } from "../probes/run.ts";
 import type { ProbeRegistry } from "../probes/types.ts";
 import { Scheduler, type SchedulerClock } from "../scheduler/scheduler.ts";
@@ -48,6 +49,12 @@ export interface EngineOptions {
   clock?: SchedulerClock;
   /** The reminder period of a monitor's open incidents (alerting's `repeatInterval`); none: no reminders. */
   reminders?: (m: Monitor) => number | undefined;
+  /**
+   * Worker threads that run the checks with Upbeat's own probes (`PROBES`, whatever `probes`
+   * says), so the main thread only schedules and stores (`defaultProbeThreads()` is what `upbeat
+   * serve` uses). 0 or none: checks run on the main thread with `probes`.
+   */
+  probeThreads?: number;
 }
 
 interface Running {
@@ -138,18 +145,25 @@ export class Engine {
   checks = 0;
   private windows: readonly MaintenanceWindow[] = [];
   private openWindowNames: string | undefined;
+  private readonly pool: ProbePool | undefined;
 
   private constructor(private readonly o: EngineOptions) {
     this.now = o.clock?.now ?? Date.now;
     // Every check in flight listens on the one shutdown signal (and removes itself after).
     setMaxListeners(0, this.shutdown.signal);
+    if (o.probeThreads) {
+      const pool = new ProbePool({ threads: o.probeThreads, region: o.region ?? "local", log: o.log });
+      this.shutdown.signal.addEventListener("abort", () => pool.abort(), { once: true });
+      this.pool = pool;
+    }
     this.effects = new EffectDispatcher(o.store, o.effects ?? logEffects(o.log), o.log);
     this.writer = new BatchWriter({ store: o.store, flushMs: o.flushMs ?? 200, maxBatch: 5000, log: o.log, onCommitted: (e) => this.effects.dispatch(e) });
     this.scheduler = new Scheduler({
       concurrency: o.concurrency ?? defaultConcurrency(openFileLimit()),
       ...(o.clock ? { clock: o.clock } : {}),
+      // With probe threads a check's lateness is taken when its thread starts it (`run`).
       onLateness: (id, ms) => {
-        if (!id.startsWith("upbeat:")) this.lateness.add(ms);
+        if (!this.pool && !id.startsWith("upbeat:")) this.lateness.add(ms);
       },
       onError: (id, err) => o.log.error({ monitor: id, err: errorMessage(err) }, "check run failed"),
     });
@@ -401,7 +415,7 @@ export class Engine {
     this.step(r, s.state, s.effects);
     if (r.beat) this.heartbeats.refresh(id);
     else if (paused) this.scheduler.remove(id);
-    else this.scheduler.add(id, r.monitor.settings.intervalMs, () => this.run(id));
+    else this.scheduler.add(id, r.monitor.settings.intervalMs, (due) => this.run(id, due));
   }
 
   /** Closes a monitor's open incident without a recovery notice (recorded as `removed`), as Cupcake's REMOVE_UNKNOWN_ACTIVES forgets a row. */
@@ -440,7 +454,7 @@ export class Engine {
       const s = resume(r.state, at);
       this.step(r, s.state, s.effects);
     }
-    this.scheduler.add(id, r.monitor.settings.intervalMs, () => this.run(id));
+    this.scheduler.add(id, r.monitor.settings.intervalMs, (due) => this.run(id, due));
   }
 
   private retire(id: string, r: Running, at: number, summary: ApplySummary): void {
@@ -450,6 +464,7 @@ export class Engine {
     const s = remove(r.state, at);
     this.step(r, s.state, s.effects);
     this.writer.forget(r.seq);
+    this.pool?.forget(id);
     this.monitors.delete(id);
   }
 
@@ -460,10 +475,15 @@ export class Engine {
     this.writer.add({ states: [stateWrite(r.seq, state, o)], ...effectWrites(r.monitor, r.seq, effects) });
   }
 
-  private async run(id: string): Promise<void> {
+  private async run(id: string, dueAt: number): Promise<void> {
     const r = this.monitors.get(id);
     if (!r) return;
-    const o = await runCheck(r.monitor, { probes: this.o.probes, signal: this.shutdown.signal, now: this.now, region: this.o.region ?? "local" });
+    let o: Observation;
+    if (this.pool) {
+      o = await this.pool.run(r.monitor);
+      const started = o.attempts?.[0]?.startedAt;
+      if (started !== undefined) this.lateness.add(Math.max(0, started - dueAt));
+    } else o = await runCheck(r.monitor, { probes: this.o.probes, signal: this.shutdown.signal, now: this.now, region: this.o.region ?? "local" });
     // A check cut short by shutdown says nothing about the target.
     if (this.shutdown.signal.aborted) return;
     this.observe(o);
@@ -514,7 +534,7 @@ export class Engine {
 
   /** Counters for health endpoints and benchmarks. */
   stats() {
-    return { monitors: this.monitors.size, deadlines: this.scheduler.deadlineCount, running: this.scheduler.running, concurrency: this.scheduler.concurrency, backlog: this.scheduler.backlog, checks: this.checks, commits: this.writer.commits, pendingWrites: this.writer.size, lateness: this.lateness.summary() };
+    return { probeThreads: this.pool?.size ?? 0, monitors: this.monitors.size, deadlines: this.scheduler.deadlineCount, running: this.scheduler.running, concurrency: this.scheduler.concurrency, backlog: this.scheduler.backlog, checks: this.checks, commits: this.writer.commits, pendingWrites: this.writer.size, lateness: this.lateness.summary() };
   }
 
   /** Stops scheduling, lets checks finish (aborting them after `graceMs`), flushes, carries out effects. */
@@ -524,6 +544,7 @@ export class Engine {
     this.heartbeats.flushTracks();
     clearTimeout(abort);
     this.shutdown.abort(new Error("shutting down"));
+    await this.pool?.close();
     await this.writer.close();
     await this.effects.drain();
   }

@@ -24,8 +24,8 @@ export const systemClock: SchedulerClock = {
   clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-/** What a job does each period. It must not throw; a rejection is reported and the job goes on. */
-export type JobRun = () => Promise<void>;
+/** What a job does each period, given the time it was due. It must not throw; a rejection is reported and the job goes on. */
+export type JobRun = (dueAt: number) => Promise<void>;
 
 /** Options of the scheduler. */
 export interface SchedulerOptions {
@@ -256,7 +256,7 @@ export class Scheduler {
   private start(job: Job): void {
     this.active++;
     job.running = true;
-    job.run().then(
+    job.run(job.queuedDueAt).then(
       () => this.finish(job),
       (err: unknown) => {
         this.opts.onError?.(job.id, err);

@@ -138,4 +138,39 @@ describe("upbeat serve", () => {
     assert.equal(zero.code, 2);
     assert.match(zero.stderr, /--concurrency <n>.*at least 1/);
   });
+
+  test("--probe-threads (over UPBEAT_PROBE_THREADS) sets the threads that run checks, 0 the main thread; a bad value exits 2 naming it", async () => {
+    const seen: string[] = [];
+    const target = await startHttpServer((req, res) => {
+      seen.push(req.url ?? "");
+      res.end("ok");
+    });
+    const file = join(dir, "threads.yaml");
+    writeFileSync(file, `defaults: { interval: 1s }\nmonitors:\n  - { name: web, url: "${target.url}/threads" }\n`);
+    try {
+      for (const [args, env, threads] of [[["--probe-threads", "2"], { UPBEAT_PROBE_THREADS: "0" }, 2], [[], { UPBEAT_PROBE_THREADS: "0" }, 0]] as const) {
+        const port = await closedPort();
+        seen.length = 0;
+        const child = startCli(["serve", "--listen", `127.0.0.1:${port}`, "--data", join(dir, `threads-${String(threads)}`), "--config", file, ...args], env);
+        let output = "";
+        child.stdout.on("data", (d: Buffer) => (output += d));
+        child.stderr.on("data", (d: Buffer) => (output += d));
+        try {
+          await waitFor("two checks of web", () => seen.length >= 2, 10_000, 50);
+          await waitFor("web up through the API", async () => (await getJson<{ monitor?: { status: string } }>(`http://127.0.0.1:${port}/api/v1/monitors/web`)).monitor?.status === "up", 5000, 50);
+          assert.match(output, new RegExp(`"probeThreads":${String(threads)}[,}]`));
+          child.kill("SIGTERM");
+          const [code] = (await once(child, "exit")) as [number];
+          assert.equal(code, 0, output);
+        } finally {
+          child.kill("SIGKILL");
+        }
+      }
+    } finally {
+      await target.close();
+    }
+    const bad = await runCli(["serve", "--listen", "127.0.0.1:0", "--data", join(dir, "bad")], { UPBEAT_PROBE_THREADS: "two" });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /UPBEAT_PROBE_THREADS="two": expected a whole number/);
+  });
 });
