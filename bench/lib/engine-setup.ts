@@ -5,6 +5,15 @@
 import pino from "pino";
 import { loadText } from "../../src/config/load.ts";
 import type { UpbeatConfig } from "../../src/config/model.ts";
+import { defaultProbeThreads } from "../../src/probes/pool.ts";
+
+/** The probe threads `upbeat serve` would run here: UPBEAT_PROBE_THREADS (0: the main thread) or its default. */
+export function serveProbeThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.UPBEAT_PROBE_THREADS;
+  if (v === undefined) return defaultProbeThreads();
+  if (!/^\d+$/.test(v)) throw new Error(`UPBEAT_PROBE_THREADS=${JSON.stringify(v)}: expected a whole number`);
+  return Number(v);
+}
 
 /**
  * N monitors, monitor i checking `urlOf(i)` (an http:// URL or tcp://host:port), every

@@ -13,7 +13,7 @@ import { PROBES } from "../../src/probes/registry.ts";
 import { openStore } from "../../src/store/open.ts";
 import { boundLifetime, fail, fromParent, toParent } from "../lib/child-side.ts";
 import { type RunningProfile, startProfile } from "../lib/cpu-profile.ts";
-import { countingLog, monitorsConfig } from "../lib/engine-setup.ts";
+import { countingLog, monitorsConfig, serveProbeThreads } from "../lib/engine-setup.ts";
 
 /** What the engine prober is told (JSON in argv[2]). */
 export interface EngineProbeConfig {
@@ -81,11 +81,11 @@ async function main(): Promise<void> {
   const config = monitorsConfig(cfg.monitors, urlOf, cfg.intervalMs);
   const store = await openStore({ kind: "sqlite", file: cfg.dbFile });
   const { log, counts } = countingLog("engine-probe");
-  const engine = await Engine.start(config, { store, probes: PROBES, log, concurrency: cfg.concurrency });
+  const engine = await Engine.start(config, { store, probes: PROBES, probeThreads: serveProbeThreads(), log, concurrency: cfg.concurrency });
   const c = counter(engine);
   await c.until(cfg.warmup, cfg.loopCapMs);
   const go = fromParent("go");
-  toParent({ type: "ready", warmupOk: c.ok, info: `Engine.start with PROBES, concurrency ${String(cfg.concurrency)}, SQLite` });
+  toParent({ type: "ready", warmupOk: c.ok, info: `Engine.start with PROBES, ${String(engine.stats().probeThreads)} probe threads, concurrency ${String(cfg.concurrency)}, SQLite` });
   await go;
   const profile: RunningProfile | undefined = cfg.profilePath ? await startProfile(cfg.profilePath) : undefined;
   const seen0 = c.seen;

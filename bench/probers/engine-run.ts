@@ -1,7 +1,7 @@
 /**
  * The engine under load, as its own process: N HTTP monitors (one URL each) on a target in
  * another process, through `Engine.start` with the project's probes and a SQLite store, as
- * `upbeat serve` starts it. The harness drives it: after the warm-up it says `ready`; each `mark`
+ * `upbeat serve` starts it (with its probe threads). The harness drives it: after the warm-up it says `ready`; each `mark`
  * answers with the counters since the previous mark; `finish` stops the engine and reports what
  * was stored. Args: JSON `EngineRunConfig`.
  */
@@ -15,7 +15,7 @@ import type { Store } from "../../src/store/types.ts";
 import { type RunningProfile, startProfile } from "../lib/cpu-profile.ts";
 import { boundLifetime, fail, fromParent, toParent } from "../lib/child-side.ts";
 import { type Message } from "../lib/child.ts";
-import { countingLog, monitorsConfig } from "../lib/engine-setup.ts";
+import { countingLog, monitorsConfig, serveProbeThreads } from "../lib/engine-setup.ts";
 import { watchPauses } from "../lib/pause-watch.ts";
 
 /** What the engine child is told (JSON in argv[2]). */
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   const store = await openStore(cfg.store ?? { kind: "sqlite", file: cfg.dbFile });
   const { log, counts } = countingLog("engine-run");
   const startedAt = performance.now();
-  const engine = await Engine.start(config, { store, probes: PROBES, log });
+  const engine = await Engine.start(config, { store, probes: PROBES, probeThreads: serveProbeThreads(), log });
   const startMs = performance.now() - startedAt;
   const tap = tapLateness(engine);
   const backlog = sampleBacklog(engine);
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   const listener = (m: Message) => void onMark(m).catch(fail);
   process.on("message", listener);
   const finishing = fromParent("finish");
-  toParent({ type: "ready", startMs, checks: engine.checks, concurrency: engine.stats().concurrency });
+  toParent({ type: "ready", startMs, checks: engine.checks, concurrency: engine.stats().concurrency, probeThreads: engine.stats().probeThreads });
   await finishing;
   process.off("message", listener);
   backlog.stop();
