@@ -2,8 +2,8 @@
  * Probe threads: the engine's checks run in worker threads, so that connecting, speaking HTTP
  * and collecting the garbage they leave never hold the main thread, which only schedules, runs
  * the state machine and stores. Each monitor always goes to the same thread (by a hash of its
- * id), which keeps its definition: a run sends only the id, and the whole definition again only
- * when it changed.
+ * id), which keeps the part of its definition a run reads (`runnable`): a run sends only the id,
+ * and that part again only when the definition changed.
  */
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
@@ -11,10 +11,11 @@ import type { Logger } from "pino";
 import type { Monitor } from "../config/model.ts";
 import type { Observation } from "../core/types.ts";
 import { spawnModuleWorker } from "../lib/module-worker.ts";
+import { runnable, type RunnableMonitor } from "./run.ts";
 import { phaseOffset } from "../scheduler/scheduler.ts";
 
 /** Messages to a probe thread. */
-export type ToProbeThread = { type: "run"; n: number; id: string; monitor?: Monitor } | { type: "forget"; id: string } | { type: "abort" };
+export type ToProbeThread = { type: "run"; n: number; id: string; monitor?: RunnableMonitor } | { type: "forget"; id: string } | { type: "abort" };
 /** Messages from a probe thread. */
 export type FromProbeThread = { n: number; observation: Observation } | { n: number; error: string };
 /** What a probe thread is started with. */
@@ -88,7 +89,7 @@ export class ProbePool {
     const worker = lane.worker ?? this.spawn(lane);
     const n = this.next++;
     const fresh = lane.known.get(monitor.id) !== monitor;
-    const msg: ToProbeThread = fresh ? { type: "run", n, id: monitor.id, monitor } : { type: "run", n, id: monitor.id };
+    const msg: ToProbeThread = fresh ? { type: "run", n, id: monitor.id, monitor: runnable(monitor) } : { type: "run", n, id: monitor.id };
     return new Promise<Observation>((resolve, reject) => {
       try {
         worker.postMessage(msg);

@@ -4,16 +4,15 @@
  */
 import { setMaxListeners } from "node:events";
 import { parentPort, workerData } from "node:worker_threads";
-import type { Monitor } from "../config/model.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { FromProbeThread, ProbeThreadData, ToProbeThread } from "./pool.ts";
 import { PROBES } from "./registry.ts";
-import { runCheck } from "./run.ts";
+import { runCheck, type RunnableMonitor } from "./run.ts";
 
 const port = parentPort;
 if (!port) throw new Error("probe-worker runs as a worker thread");
 const { region } = workerData as ProbeThreadData;
-const monitors = new Map<string, Monitor>();
+const monitors = new Map<string, RunnableMonitor>();
 const shutdown = new AbortController();
 setMaxListeners(0, shutdown.signal);
 

@@ -1,10 +1,19 @@
 /** One run of a monitor's check: its attempts, retries and timeouts, ending in one observation. */
 import { randomUUID } from "node:crypto";
-import type { Monitor } from "../config/model.ts";
+import type { Monitor, MonitorSettings } from "../config/model.ts";
 import { cupcakeActual } from "../core/cupcake.ts";
 import type { AttemptRecord, Observation, ProbeOutcome } from "../core/types.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { ProbeContext, ProbeRegistry, ProbeSignal } from "./types.ts";
+
+/** The part of a monitor a run reads: what a probe thread keeps of each monitor it runs. */
+export type RunnableMonitor = Pick<Monitor, "id" | "kind" | "check"> & { settings: Pick<MonitorSettings, "timeoutMs" | "retries" | "retryDelayMs" | "retryMode" | "thresholds" | "retryStatuses"> };
+
+/** A monitor cut down to what a run reads. */
+export function runnable(m: RunnableMonitor): RunnableMonitor {
+  const { timeoutMs, retries, retryDelayMs, retryMode, thresholds, retryStatuses } = m.settings;
+  return { id: m.id, kind: m.kind, check: m.check, settings: { timeoutMs, retries, retryDelayMs, retryMode, thresholds, ...(retryStatuses ? { retryStatuses } : {}) } };
+}
 
 /** What a run needs from outside. */
 export interface RunOptions {
@@ -97,7 +106,7 @@ function attemptSignal(timeoutMs: number, shutdown: AbortSignal | undefined): { 
 }
 
 /** Runs one attempt with its own deadline; a probe bug becomes a failed outcome, not a crash. */
-async function attemptOnce(monitor: Monitor, attempt: number, traceId: string, opts: RunOptions): Promise<AttemptRecord> {
+async function attemptOnce(monitor: RunnableMonitor, attempt: number, traceId: string, opts: RunOptions): Promise<AttemptRecord> {
   const now = opts.now ?? Date.now;
   const { signal, done } = attemptSignal(monitor.settings.timeoutMs, opts.signal);
   const ctx: ProbeContext = { signal, timeoutMs: monitor.settings.timeoutMs, attempt, traceId, thresholds: monitor.settings.thresholds, now };
@@ -116,7 +125,7 @@ async function attemptOnce(monitor: Monitor, attempt: number, traceId: string, o
 }
 
 /** Upbeat's rule: up to 1 + retries attempts, stopping at the first good one, waiting with backoff. */
-async function standardAttempts(monitor: Monitor, traceId: string, opts: RunOptions): Promise<AttemptRecord[]> {
+async function standardAttempts(monitor: RunnableMonitor, traceId: string, opts: RunOptions): Promise<AttemptRecord[]> {
   const out: AttemptRecord[] = [];
   const { retries, retryDelayMs } = monitor.settings;
   for (let n = 1; n <= retries + 1; n++) {
@@ -137,7 +146,7 @@ async function standardAttempts(monitor: Monitor, traceId: string, opts: RunOpti
  * attempt number; when only one was made and it was a TIMEOUT, the cycle is tried again, up to
  * four times in all, with attempt numbers 1–4.
  */
-async function cupcakeAttempts(monitor: Monitor, traceId: string, opts: RunOptions): Promise<AttemptRecord[]> {
+async function cupcakeAttempts(monitor: RunnableMonitor, traceId: string, opts: RunOptions): Promise<AttemptRecord[]> {
   const out: AttemptRecord[] = [];
   const kind = monitor.kind === "tcp" ? "tcp" : "http";
   for (let outer = 1; outer <= 4; outer++) {
@@ -155,7 +164,7 @@ async function cupcakeAttempts(monitor: Monitor, traceId: string, opts: RunOptio
 }
 
 /** Runs a monitor's check once, with its retries, and returns the observation it makes. */
-export async function runCheck(monitor: Monitor, opts: RunOptions): Promise<Observation> {
+export async function runCheck(monitor: RunnableMonitor, opts: RunOptions): Promise<Observation> {
   const traceId = randomUUID();
   const attempts = monitor.settings.retryMode === "cupcake" ? await cupcakeAttempts(monitor, traceId, opts) : await standardAttempts(monitor, traceId, opts);
   const last = attempts[attempts.length - 1] as AttemptRecord;
