@@ -17,7 +17,6 @@ import type { ProberConfig } from "./prober-main.ts";
 import { fmt, median } from "./stats.ts";
 import { check, holds } from "./targets.ts";
 import type { Scenario, ScenarioContext, ScenarioReport, TargetCheck } from "./types.ts";
-import { NODE_FLAGS } from "../../src/lib/heap.ts";
 
 /** What is probed. */
 export type ProbeKind = "http" | "tcp";
@@ -72,7 +71,7 @@ async function rig(ctx: ScenarioContext, kind: ProbeKind, v: VariantName, port: 
   const host = `127.0.0.1:${String(port)}`;
   if (v === "upbeat") {
     const cfg: EngineProbeConfig = { target: kind === "http" ? `http://${host}` : `tcp://${host}`, monitors: sizes.monitors, intervalMs: sizes.intervalMs, concurrency: CONCURRENCY, total: sizes.total, warmup: sizes.warmup, loopCapMs: LOOP_CAP_MS, capMs: CHILD_CAP_MS, dbFile: join(dir, "upbeat.db"), ...(profilePath ? { profilePath } : {}) };
-    const driver = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs: CHILD_CAP_MS, nodeFlags: [...NODE_FLAGS] });
+    const driver = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs: CHILD_CAP_MS });
     return { driver, prober: driver, stop: () => driver.stop() };
   }
   if (v === "bare") {

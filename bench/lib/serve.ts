@@ -10,7 +10,6 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { Message } from "./child.ts";
 import { type ProcCpu, procCpu } from "./proc-cpu.ts";
-import { NODE_FLAGS } from "../../src/lib/heap.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TETHER = fileURLToPath(new URL("./tether.ts", import.meta.url));
@@ -108,7 +107,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   const statsdPort = o.statsd ? await freePort() : undefined;
   const args = ["serve", "--listen", `127.0.0.1:${String(httpPort)}`, "--statsd", statsdPort === undefined ? "off" : `127.0.0.1:${String(statsdPort)}`, "--data", o.dataDir, ...(o.configFile ? ["--config", o.configFile] : [])];
   // The tether ties the server's life to the harness (IPC disconnect, cap) without touching src/.
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...(o.nodeFlags ?? []), "--import", "tsx", "--import", TETHER, "src/main.ts", ...args], { cwd: ROOT, env: { ...serveEnv(o.capMs), ...o.env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), "--import", "tsx", "--import", TETHER, "src/main.ts", ...args], { cwd: ROOT, env: { ...serveEnv(o.capMs), ...o.env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   if (child.pid === undefined) throw new Error("could not start upbeat serve");
   live.add(child);
   const cap = setTimeout(() => child.kill("SIGKILL"), o.capMs);

@@ -15,7 +15,6 @@ import { fmt, median, quantile } from "../lib/stats.ts";
 import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts";
 import type { AlertsRunConfig, AlertsVariant, FlipFigures } from "../probers/alerts-run.ts";
 import type { Received } from "../targets/alert-receiver.ts";
-import { NODE_FLAGS } from "../../src/lib/heap.ts";
 
 // Sizes: 10 groups of 100 by default, 5 of 20 for a smoke run (--smoke), set when the scenario starts.
 let GROUPS = 10;
@@ -143,7 +142,7 @@ async function runOnce(ctx: ScenarioContext, v: Variant, profilePath?: string): 
   try {
     const { port } = await receiver.waitFor("ready", 30_000);
     const cfg: AlertsRunConfig = { variant: v.routing, groups: GROUPS, perGroup: PER_GROUP, warm: WARM, hookUrl: `http://127.0.0.1:${String(port)}/hook`, groupWait: v.groupWait, groupInterval: GROUP_INTERVAL, dbFile: join(dir, "upbeat.db"), capMs: CHILD_CAP_MS, ...(profilePath ? { profilePath } : {}) };
-    engine = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs: CHILD_CAP_MS, nodeFlags: [...NODE_FLAGS] });
+    engine = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs: CHILD_CAP_MS });
     const measured = (await engine.waitFor("ready", 90_000)).measured as string[];
     for (const p of PHASES) if (!(await flip(engine, receiver, "warm", p)).complete) throw new Error(`alerts ${variant}: warm-up ${p.key} did not arrive`);
     const flips: FlipResult[] = [];

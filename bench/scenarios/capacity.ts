@@ -17,7 +17,6 @@ import { fmt, fmtSpread, spread } from "../lib/stats.ts";
 import { check, holds, notAvailable } from "../lib/targets.ts";
 import type { Scenario, ScenarioContext, ScenarioReport, TargetCheck } from "../lib/types.ts";
 import type { EngineRunConfig, LatenessFigures } from "../probers/engine-run.ts";
-import { NODE_FLAGS } from "../../src/lib/heap.ts";
 
 type StoreKind = "sqlite" | "postgres";
 
@@ -151,7 +150,7 @@ async function runOnce(ctx: ScenarioContext, kind: StoreKind, plan: Plan, profil
     const ports = await Promise.all(targets.map(async (t) => Number((await t.waitFor("ready", 60_000)).port)));
     const baseUrls = ports.map((p) => `http://127.0.0.1:${String(p)}`);
     const cfg: EngineRunConfig = { baseUrl: baseUrls[0] as string, baseUrls, monitors: plan.monitors, intervalMs: plan.intervalMs, dbFile, warmupMs: plan.warmupMs, capMs, ...(schema ? { store: pgSpec(schema) } : {}), ...(profilePath ? { profilePath } : {}) };
-    engine = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs, nodeFlags: [...NODE_FLAGS] });
+    engine = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs });
     const ready = await engine.waitFor("ready", plan.warmupMs + 15 * 60_000);
     ctx.log(`  ${plan.monitors.toLocaleString("en")} monitors: Engine.start ${fmt(Number(ready.startMs) / 1000, 1)} s; warm-up ${String(plan.warmupMs / 1000)} s done (${String(ready.checks)} checks)`);
     const { rows, first, last } = await measureWindows(ctx, plan, engine, targets);

@@ -15,7 +15,6 @@ import { fmt, fmtSpread, spread } from "../lib/stats.ts";
 import { check, holds } from "../lib/targets.ts";
 import type { Scenario, ScenarioContext, ScenarioReport, TargetCheck } from "../lib/types.ts";
 import type { DetectFigures, DetectRunConfig } from "../probers/detect-run.ts";
-import { NODE_FLAGS } from "../../src/lib/heap.ts";
 
 // Sizes: the by default, tiny for a smoke run (--smoke), set when the scenario starts.
 const FULL_MONITORS = 100_000;
@@ -98,7 +97,7 @@ async function runOnce(ctx: ScenarioContext, windowMs: number, windows: number, 
   const dbFile = join(dir, "upbeat.db");
   const capMs = 10 * 60_000 + windows * windowMs;
   const cfg: DetectRunConfig = { monitors: MONITORS, periodMs, cycleMs: periodMs / 2, silentShare: SILENT_SHARE, seed: SEED, dbFile, capMs, ...(profilePath ? { profilePath } : {}) };
-  const child = startChild(CHILD, { args: [JSON.stringify(cfg)], capMs, nodeFlags: [...NODE_FLAGS, "--expose-gc"] });
+  const child = startChild(CHILD, { args: [JSON.stringify(cfg)], capMs, nodeFlags: ["--expose-gc"] });
   try {
     const ready = await child.waitFor("ready", 8 * 60_000);
     const readyRssBytes = procMem(child.pid).rssBytes;

@@ -13,7 +13,6 @@ import { type ProcMem, procMem } from "../lib/proc-mem.ts";
 import { fmt, fmtSpread, spread } from "../lib/stats.ts";
 import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts";
 import type { EngineRunConfig, LatenessFigures } from "../probers/engine-run.ts";
-import { NODE_FLAGS } from "../../src/lib/heap.ts";
 
 // 10,000 monitors by default, 1,000 for a smoke run (--smoke, which also measures 15 s), set when the scenario starts.
 let MONITORS = 10_000;
@@ -124,7 +123,7 @@ async function runOnce(ctx: ScenarioContext, durationS: number, windows: number,
   try {
     const { port } = await target.waitFor("ready", 30_000);
     const cfg: EngineRunConfig = { baseUrl: `http://127.0.0.1:${String(port)}`, monitors: MONITORS, intervalMs: INTERVAL_MS, dbFile, warmupMs: WARMUP_MS, capMs, ...(profilePath ? { profilePath } : {}) };
-    engine = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs, nodeFlags: [...NODE_FLAGS] });
+    engine = startChild(ENGINE, { args: [JSON.stringify(cfg)], capMs });
     const ready = await engine.waitFor("ready", WARMUP_MS + 5 * 60_000);
     ctx.log(`  engine started in ${fmt(Number(ready.startMs), 0)} ms; warm-up ${String(WARMUP_MS / 1000)} s done (${String(ready.checks)} checks)`);
     const first = await mark(engine, target, dbFile);

@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import type { Monitor } from "../config/model.ts";
 import { configOf, quietLog } from "../../test/helpers/engine.ts";
 import { startHttpServer, type TestServer } from "../../test/helpers/http-server.ts";
+import { PROBE_THREAD_YOUNG_GENERATION_MB } from "../lib/heap.ts";
 import { defaultProbeThreads, ProbePool } from "./pool.ts";
 
 const monitorOf = (name: string, url: string, over = ""): Monitor => configOf(`monitors:\n  - { name: ${name}, url: "${url}"${over} }\n`).monitors[0] as Monitor;
@@ -37,6 +38,7 @@ describe("probe threads", () => {
       assert.equal(down.facts?.statusCode, 503);
       assert.equal(down.attempts?.length, 2, "retries run in the thread too");
       assert.ok(pool.workers.length >= 1 && pool.workers.length <= 2, "threads start on first use");
+      for (const w of pool.workers) assert.equal(w.resourceLimits?.maxYoungGenerationSizeMb, PROBE_THREAD_YOUNG_GENERATION_MB, "a probe thread has the larger young generation");
     } finally {
       await pool.close();
     }

@@ -10,6 +10,7 @@ import type { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import type { Monitor } from "../config/model.ts";
 import type { Observation } from "../core/types.ts";
+import { PROBE_THREAD_YOUNG_GENERATION_MB } from "../lib/heap.ts";
 import { spawnModuleWorker } from "../lib/module-worker.ts";
 import { runnable, type RunnableMonitor } from "./run.ts";
 import { phaseOffset } from "../scheduler/scheduler.ts";
@@ -123,7 +124,7 @@ export class ProbePool {
 
   private spawn(lane: Lane): Worker {
     if (this.aborted) throw new Error("the probe threads are stopping");
-    const worker = spawnModuleWorker(import.meta.url, "probe-worker", { region: this.o.region } satisfies ProbeThreadData);
+    const worker = spawnModuleWorker(import.meta.url, "probe-worker", { region: this.o.region } satisfies ProbeThreadData, { maxYoungGenerationSizeMb: PROBE_THREAD_YOUNG_GENERATION_MB });
     lane.worker = worker;
     lane.known = new Map();
     // Checks in flight keep the process alive through the scheduler's timers, not through the threads.
