@@ -97,7 +97,7 @@ test("a busy monitor's open rollups are rewritten once a window, not on every co
       return t.store.commit(b);
     },
   });
-  const w = new BatchWriter({ store: counting, flushMs: 2, maxBatch: 10, log: quietLog, rollupFlushMs: 400 });
+  const w = new BatchWriter({ store: counting, flushMs: 2, maxBatch: 1000, maxRollupsPerCommit: 10, log: quietLog, rollupFlushMs: 400 });
   const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
   w.sample(seq, t0, { health: "up", latencyMs: 1, downMs: 0 });
   await w.durable();
@@ -111,11 +111,47 @@ test("a busy monitor's open rollups are rewritten once a window, not on every co
   assert.ok(commits - before >= 20, `every result committed on its own (${String(commits - before)} commits)`);
   assert.equal(await t.store.countResults(), 20);
   assert.equal((await t.store.rollup("minute", seq, t0))?.checks, 1, "the open rollup was not rewritten by those commits");
-  // 25 monitors' rollups (75 rows) come due at once: written in commits of at most maxBatch.
+  // 25 monitors' rollups (75 rows) come due at once: written in commits of at most 10.
   for (const s of seqs.values()) w.sample(s, t0 + 30, { health: "down", downMs: 0 });
   await new Promise((r) => setTimeout(r, 700));
   assert.equal((await t.store.rollup("minute", seq, t0))?.checks, 22, "written once the window was up, without anyone waiting");
   for (const s of seqs.values()) assert.equal((await t.store.rollup("day", s, Date.UTC(2026, 0, 1)))?.failures, 1, `day rollup of monitor ${String(s)}`);
-  assert.ok(mostRollups <= 10, `no commit carried more than maxBatch rollups unawaited (most: ${String(mostRollups)})`);
+  assert.ok(mostRollups <= 10, `no commit carried more than 10 rollups unawaited (most: ${String(mostRollups)})`);
   await w.close();
+});
+
+test("due rollups split over several commits follow each other closely while rows keep coming", async () => {
+  const t = await sqliteStore();
+  stores.push(t);
+  const ids = Array.from({ length: 40 }, (_, i) => `m${String(i)}`);
+  const seqs = [...(await t.store.syncMonitors(ids.map((id) => ({ id, name: id, kind: "http", groupPath: [], source: "native", definition: {} })), 0)).values()];
+  const sizes: number[] = [];
+  const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
+  const seq0 = seqs[0] as number;
+  let arriving = true;
+  const row = () => w.add({ results: [{ seq: seq0, at: t0, health: "up", durationMs: 1, region: "local" }] });
+  const counting: Store = Object.assign(Object.create(t.store) as Store, {
+    commit: async (b: WriteBatch) => {
+      if (b.rollups.length) sizes.push(b.rollups.length);
+      const ids = await t.store.commit(b);
+      if (arriving) row(); // a result arrives during every commit
+      return ids;
+    },
+  });
+  // Rows wait up to a second for their commit; 120 open rollups are due at once, 10 per commit.
+  const w = new BatchWriter({ store: counting, flushMs: 1000, maxBatch: 100_000, maxRollupsPerCommit: 10, log: quietLog, rollupFlushMs: 50 });
+  row();
+  try {
+    for (const s of seqs) w.sample(s, t0, { health: "up", latencyMs: 2, downMs: 0 });
+    const started = Date.now();
+    while (sizes.reduce((a, b) => a + b, 0) < 120 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 10));
+    const took = Date.now() - started;
+    assert.equal(sizes.reduce((a, b) => a + b, 0), 120, "every due rollup written");
+    assert.ok(Math.max(...sizes) <= 10, `at most 10 per commit (${sizes.join(", ")})`);
+    assert.ok(took < 900, `the 12 commits followed each other instead of waiting a flush window each (${String(took)} ms)`);
+  } finally {
+    arriving = false;
+    await w.close();
+  }
+  for (const s of seqs) assert.equal((await t.store.rollup("day", s, Date.UTC(2026, 0, 1)))?.checks, 1);
 });

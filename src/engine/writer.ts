@@ -19,6 +19,15 @@ import { emptyBatch, type OutboxRecord, type RollupRecord, type RollupSize, type
 const DURABLE_FLUSH_MS = 1;
 /** Default longest wait of a changed open rollup before it is written (ms). */
 export const ROLLUP_FLUSH_MS = 2000;
+/**
+ * Open rollups written per commit unless someone awaits them. SQLite commits on the main thread,
+ * so this bounds how long one commit holds the event loop: at 100,000 monitors (60 s) about
+ * 10,000 open rollups come due every window, and commits of 5,000 took 90-170 ms each, delaying
+ * the scheduler by as much. Commits of 1,000 take about a fifth of that.
+ */
+export const ROLLUPS_PER_COMMIT = 1000;
+/** Wait before the next commit while open rollups are still due (ms): the event loop runs between. */
+const ROLLUP_CHUNK_GAP_MS = 5;
 
 
 function isEmpty(b: WriteBatch): boolean {
@@ -42,6 +51,8 @@ export interface WriterOptions {
   maxPendingResults?: number;
   /** Longest a changed open rollup waits before it is written (ms; default `ROLLUP_FLUSH_MS`). */
   rollupFlushMs?: number;
+  /** Open rollups per commit unless awaited (default `ROLLUPS_PER_COMMIT`). */
+  maxRollupsPerCommit?: number;
 }
 
 interface Open {
@@ -172,8 +183,10 @@ export class BatchWriter {
     const full = !this.retryMs && rows >= this.o.maxBatch;
     // Someone waits for durability (an HTTP ping before its OK): commit almost at once. What
     // arrives while that commit runs shares the next one, so throughput holds under load. Open
-    // rollups alone wait for their own window.
-    const idle = rows ? this.o.flushMs : Math.max(0, this.rollupsAt + this.rollupFlushMs - Date.now());
+    // rollups alone wait for their own window; due ones left by the last commit go in the next one
+    // soon, not after a whole `flushMs`.
+    const rollupsIn = Math.max(0, this.rollupsAt + this.rollupFlushMs - Date.now()) || (this.changed.size ? ROLLUP_CHUNK_GAP_MS : 0);
+    const idle = rows ? Math.min(this.o.flushMs, rollupsIn || this.o.flushMs) : rollupsIn;
     const ms = this.retryMs || (full ? 0 : this.waiters.length ? DURABLE_FLUSH_MS : idle);
     if (this.timer && this.timerAt <= Date.now() + ms) return;
     if (this.timer) clearTimeout(this.timer);
@@ -218,9 +231,9 @@ export class BatchWriter {
     // The open rollups are written once their window is up, or when someone awaits them. A busy
     // monitor's three rows are then rewritten once a window instead of on every commit.
     if (!wantRollups && !this.closed && Date.now() - this.rollupsAt < this.rollupFlushMs) return batch;
-    // At most a batch of them per commit (unless awaited), so that writing them never holds the
-    // event loop for long; the rest stay due and go with the commits right after.
-    const max = wantRollups || this.closed ? Infinity : this.o.maxBatch;
+    // At most `maxRollupsPerCommit` of them per commit (unless awaited), so that writing them never
+    // holds the event loop for long; the rest stay due and go with the commits right after.
+    const max = wantRollups || this.closed ? Infinity : (this.o.maxRollupsPerCommit ?? ROLLUPS_PER_COMMIT);
     let n = 0;
     for (const cur of this.changed) {
       if (n >= max) break;
