@@ -1,5 +1,7 @@
 /** Summarises a .cpuprofile (V8 / `node --cpu-prof` JSON): self time by function and by file. */
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { threadProfilePaths } from "./cpu-profile.ts";
 import { fmt } from "./stats.ts";
 
 interface CallFrame {
@@ -116,4 +118,26 @@ export function extraCosts(a: readonly SelfCost[], b: readonly SelfCost[], busyA
     .map((r) => ({ ...r, selfMs: r.selfMs - (inB.get(key(r)) ?? 0) }))
     .map((r) => ({ ...r, share: r.selfMs / busyA }))
     .sort((x, y) => y.selfMs - x.selfMs);
+}
+
+/**
+ * The profile tables of the worker threads profiled beside the main thread's profile at `path`
+ * (`startProfile` with `threads`), busiest first; threads that were all but idle are named only.
+ * Each is labelled by the project file where it spent the most time (its probe or decode module).
+ */
+export function threadProfileTables(path: string, root: string): string[] {
+  const sums = threadProfilePaths(path)
+    .map((p) => ({ p, sum: summariseFile(p, root) }))
+    .sort((a, b) => b.sum.busyMs - a.sum.busyMs);
+  const out: string[] = [];
+  for (const { p, sum } of sums) {
+    const own = sum.byFile.find((f) => /^(src|bench)\//.test(f.name))?.name ?? "no project file";
+    const name = basename(p).replace(/^.*\.thread-/, "worker thread ").replace(/\.cpuprofile$/, "");
+    if (sum.busyMs < 100) {
+      out.push(`${name}: ${fmt(sum.busyMs, 0)} ms busy (all but idle).`, "");
+      continue;
+    }
+    out.push(`##### ${name} (most of its own time in \`${own}\`): ${fmt(sum.busyMs, 0)} ms busy sampled`, "", ...profileTables(sum));
+  }
+  return out;
 }

@@ -11,7 +11,7 @@ import type { EngineProbeConfig } from "../probers/engine-probe.ts";
 import { type BlackboxHandle, blackboxVersion, ensureBlackbox, probeUrl, startBlackbox } from "./blackbox.ts";
 import { type ChildHandle, type Message, startChild } from "./child.ts";
 import { alternate, comparisonTable, type Metric, type Sample } from "./compare.ts";
-import { profileTables, summariseFile } from "./cpuprofile-summary.ts";
+import { profileTables, summariseFile, threadProfileTables } from "./cpuprofile-summary.ts";
 import type { ProcCpu } from "./proc-cpu.ts";
 import type { ProberConfig } from "./prober-main.ts";
 import { fmt, median } from "./stats.ts";
@@ -183,6 +183,7 @@ async function profileSection(ctx: ScenarioContext, name: string, kind: ProbeKin
     `${fmt(s.probesPerSec ?? Number.NaN, 0)} probes/s and ${fmt(s.proberCpuPer10k ?? Number.NaN, 2)} CPU-s / 10k while profiled; ${fmt(sum.busyMs, 0)} ms busy (non-idle) sampled (\`${path.replace(`${root}/`, "")}\`, git-ignored).`,
     "",
     ...profileTables(sum),
+    ...threadProfileTables(path, root),
   ].join("\n");
 }
 

@@ -22,7 +22,7 @@ async function onMessage(m: Message): Promise<void> {
   if (m.type === "loop") {
     reply({ type: "loop", ...pauses.take() });
   } else if (m.type === "profile-start") {
-    profile = await startProfile(String(m.path));
+    profile = await startProfile(String(m.path), { threads: true });
     reply({ type: "profiling" });
   } else if (m.type === "profile-stop") {
     await profile?.stop();

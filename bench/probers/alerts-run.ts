@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   const onMessage = async (m: Message) => {
     if (m.type === "flip") {
       const set = m.set === "warm" ? ids.warm : ids.measured;
-      if (cfg.profilePath && m.set === "measured" && !profile) profile = await startProfile(cfg.profilePath);
+      if (cfg.profilePath && m.set === "measured" && !profile) profile = await startProfile(cfg.profilePath, { threads: true });
       const at = flip(set, m.health as Health);
       toParent({ type: "flipped", at, count: set.length });
     } else if (m.type === "flip-figures") toParent({ type: "flip-figures", ...ledger.figures(), sent: alerting.deliverer.counters.sent });

@@ -223,7 +223,7 @@ async function main(): Promise<void> {
   const windows: number[][] = [];
   const onMessage = async (m: Message) => {
     if (m.type === "silence") {
-      if (cfg.profilePath && !profile) profile = await startProfile(cfg.profilePath);
+      if (cfg.profilePath && !profile) profile = await startProfile(cfg.profilePath, { threads: true });
       ledger.measuring = true;
       pauses.take();
       stalls.take();

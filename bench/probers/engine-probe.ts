@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const go = fromParent("go");
   toParent({ type: "ready", warmupOk: c.ok, info: `Engine.start with PROBES, ${String(engine.stats().probeThreads)} probe threads, concurrency ${String(cfg.concurrency)}, SQLite` });
   await go;
-  const profile: RunningProfile | undefined = cfg.profilePath ? await startProfile(cfg.profilePath) : undefined;
+  const profile: RunningProfile | undefined = cfg.profilePath ? await startProfile(cfg.profilePath, { threads: true }) : undefined;
   const seen0 = c.seen;
   const ok0 = c.ok;
   const cpu0 = process.cpuUsage();

@@ -153,7 +153,7 @@ async function main(): Promise<void> {
       tap.take();
       backlog.take();
       pauses.take();
-      if (cfg.profilePath) profile = await startProfile(cfg.profilePath);
+      if (cfg.profilePath) profile = await startProfile(cfg.profilePath, { threads: true });
     }
     const samples = tap.take();
     all.push(samples);

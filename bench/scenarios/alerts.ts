@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChildHandle, type Message, startChild } from "../lib/child.ts";
 import { alternate, comparisonTable, type Metric, type Sample } from "../lib/compare.ts";
-import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
+import { profileTables, summariseFile, threadProfileTables } from "../lib/cpuprofile-summary.ts";
 import type { ProcCpu } from "../lib/proc-cpu.ts";
 import { fmt, median, quantile } from "../lib/stats.ts";
 import type { Scenario, ScenarioContext, ScenarioReport } from "../lib/types.ts";
@@ -193,6 +193,7 @@ async function profileSection(ctx: ScenarioContext, root: string): Promise<strin
       `While profiled: down p50 ${fmt(s["down.p50"] ?? NaN, 0)} / p99 ${fmt(s["down.p99"] ?? NaN, 0)} / max ${fmt(s["down.max"] ?? NaN, 0)} ms, up p99 ${fmt(s["up.p99"] ?? NaN, 0)} ms; ${fmt(sum.busyMs, 0)} ms busy (non-idle) sampled (\`${path.replace(`${root}/`, "")}\`, git-ignored).`,
       "",
       ...profileTables(sum),
+      ...threadProfileTables(path, root),
     );
   }
   return parts.join("\n");

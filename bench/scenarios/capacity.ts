@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChildHandle, type Message, startChild } from "../lib/child.ts";
 import { benchSchema, dropSchema, PG_URL, pgSpec, pgUnavailable, schemaBytes } from "../lib/pg.ts";
-import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
+import { profileTables, summariseFile, threadProfileTables } from "../lib/cpuprofile-summary.ts";
 import type { Pauses } from "../lib/pause-watch.ts";
 import type { ProcCpu } from "../lib/proc-cpu.ts";
 import { procMem } from "../lib/proc-mem.ts";
@@ -255,6 +255,7 @@ async function profileSection(ctx: ScenarioContext, name: string, kind: StoreKin
     `${fmt(r.whole.checksPerSec, 0)} checks/s, lateness p99 ${fmt(r.whole.lateness.p99, 0)} ms and ${fmt(r.whole.cpuPerSec, 2)} engine CPU-s/s while profiled; ${fmt(sum.busyMs, 0)} ms busy (non-idle) sampled (\`${path.replace(`${root}/`, "")}\`, git-ignored).`,
     "",
     ...profileTables(sum),
+    ...threadProfileTables(path, root),
   ].join("\n");
 }
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChildHandle, type Message, startChild } from "../lib/child.ts";
-import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
+import { profileTables, summariseFile, threadProfileTables } from "../lib/cpuprofile-summary.ts";
 import type { Pauses } from "../lib/pause-watch.ts";
 import type { ProcCpu } from "../lib/proc-cpu.ts";
 import { procMem } from "../lib/proc-mem.ts";
@@ -168,6 +168,7 @@ async function profileSection(ctx: ScenarioContext): Promise<string> {
     `Deadline → handler p99 ${fmt(all.p99, 0)} ms while profiled; ${fmt(sum.busyMs, 0)} ms busy (non-idle) sampled (\`${path.replace(`${root}/`, "")}\`, git-ignored).`,
     "",
     ...profileTables(sum),
+    ...threadProfileTables(path, root),
   ].join("\n");
 }
 

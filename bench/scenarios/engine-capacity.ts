@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChildHandle, type Message, startChild } from "../lib/child.ts";
-import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
+import { profileTables, summariseFile, threadProfileTables } from "../lib/cpuprofile-summary.ts";
 import type { ProcCpu } from "../lib/proc-cpu.ts";
 import { type ProcMem, procMem } from "../lib/proc-mem.ts";
 import { fmt, fmtSpread, spread } from "../lib/stats.ts";
@@ -214,6 +214,7 @@ async function profileSection(ctx: ScenarioContext): Promise<string> {
     `${fmt(r.whole.probesPerSec, 0)} probes/s and ${fmt(r.whole.cpuPerSec, 2)} engine CPU-s/s while profiled; ${fmt(sum.busyMs, 0)} ms busy (non-idle) sampled (\`${path.replace(`${root}/`, "")}\`, git-ignored).`,
     "",
     ...profileTables(sum),
+    ...threadProfileTables(path, root),
   ].join("\n");
 }
 

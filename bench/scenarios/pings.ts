@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
 import { startChild } from "../lib/child.ts";
 import { alternate, comparisonTable, type Metric, type Sample } from "../lib/compare.ts";
-import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
+import { profileTables, summariseFile, threadProfileTables } from "../lib/cpuprofile-summary.ts";
 import type { ProcCpu } from "../lib/proc-cpu.ts";
 import { startServe } from "../lib/serve.ts";
 import { fmt, median } from "../lib/stats.ts";
@@ -162,6 +162,7 @@ async function profileSection(ctx: ScenarioContext, wrk: string, durationS: numb
     `${fmt(s.reqPerSec ?? NaN, 0)} pings/s, p99 ${fmt(s.p99Ms ?? NaN, 2)} ms while profiled; ${fmt(sum.busyMs, 0)} ms busy (non-idle) sampled (\`${path.replace(`${root}/`, "")}\`, git-ignored).`,
     "",
     ...profileTables(sum),
+    ...threadProfileTables(path, root),
   ].join("\n");
 }
 

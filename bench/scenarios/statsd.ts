@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChildHandle, startChild } from "../lib/child.ts";
 import { alternate, comparisonTable, type Metric, type Sample } from "../lib/compare.ts";
-import { profileTables, summariseFile } from "../lib/cpuprofile-summary.ts";
+import { profileTables, summariseFile, threadProfileTables } from "../lib/cpuprofile-summary.ts";
 import { fmt, fmtSpread, median, spread } from "../lib/stats.ts";
 import { type LoopDelay, type Receiver, type ReceiverName, type StatsdCounts, startReceiver } from "../lib/statsd-receivers.ts";
 import { check } from "../lib/targets.ts";
@@ -217,6 +217,7 @@ async function profileSection(ctx: ScenarioContext, stepS: number): Promise<stri
     `Highest rates with < 0.1 % loss while profiled: ${fmt(s.dgps1 ?? NaN, 0)} datagrams/s at 1 line, ${fmt(s.dgps10 ?? NaN, 0)} at 10 lines; ${fmt(sum.busyMs, 0)} ms busy (non-idle) sampled (\`${path.replace(`${root}/`, "")}\`, git-ignored).`,
     "",
     ...profileTables(sum),
+    ...threadProfileTables(path, root),
   ].join("\n");
 }
 
