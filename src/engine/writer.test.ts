@@ -1,11 +1,16 @@
 /** The batching writer against a real SQLite store. */
 import assert from "node:assert/strict";
+import BetterSqlite3 from "better-sqlite3";
+import { once } from "node:events";
+import { createRequire } from "node:module";
 import { after, test } from "node:test";
+import { Worker } from "node:worker_threads";
 import { quietLog } from "../../test/helpers/engine.ts";
 import { sqliteStore, type TestStore } from "../../test/helpers/stores.ts";
 import type { Store, WriteBatch } from "../store/types.ts";
 import { BatchWriter } from "./writer.ts";
 
+const require = createRequire(import.meta.url);
 const stores: TestStore[] = [];
 after(async () => {
   for (const s of stores) await s.cleanup();
@@ -154,4 +159,52 @@ test("due rollups split over several commits follow each other closely while row
     await w.close();
   }
   for (const s of seqs) assert.equal((await t.store.rollup("day", s, Date.UTC(2026, 0, 1)))?.checks, 1);
+});
+
+test("a commit that finds the database locked by another connection waits without holding the event loop", async () => {
+  const t = await sqliteStore();
+  stores.push(t);
+  const seq = (await t.store.syncMonitors([{ id: "m", name: "m", kind: "http", groupPath: [], source: "native", definition: {} }], 0)).get("m") as number;
+  const logged: string[] = [];
+  const log = Object.assign(Object.create(quietLog) as typeof quietLog, { error: (_o: unknown, msg: string) => logged.push(msg) });
+  const w = new BatchWriter({ store: t.store, flushMs: 5, maxBatch: 1000, log });
+  // Another connection takes the write lock, as the checkpointer's RESTART does, and holds it 400 ms.
+  const other = new BetterSqlite3(t.file);
+  other.exec("BEGIN IMMEDIATE");
+  const heldAt = performance.now();
+  let longestGap = 0;
+  let last = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longestGap = Math.max(longestGap, now - last);
+    last = now;
+  }, 5);
+  const release = setTimeout(() => other.exec("COMMIT"), 400);
+  try {
+    w.add({ results: [{ seq, at: 1, health: "up", durationMs: 1, region: "local" }] });
+    await w.durable();
+    assert.ok(performance.now() - heldAt >= 390, "the row was committed only once the lock was let go");
+    assert.equal(await t.store.countResults(), 1);
+    assert.ok(w.busyRetries > 0, "the commit was tried again");
+    assert.ok(longestGap < 150, `the event loop ran meanwhile (longest gap ${longestGap.toFixed(0)} ms)`);
+    assert.deepEqual(logged, [], "a moment's lock is no error");
+    // Outside the writer's commits the store still waits for a lock, as before: a thread holds it 150 ms.
+    const holder = new Worker(
+      `const D = require(${JSON.stringify(require.resolve("better-sqlite3"))}); const db = new D(${JSON.stringify(t.file)});
+       db.exec("BEGIN IMMEDIATE"); require("node:worker_threads").parentPort.postMessage("held");
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150); db.exec("COMMIT"); db.close();`,
+      { eval: true },
+    );
+    await once(holder, "message");
+    const t0 = performance.now();
+    await t.store.removeMonitors(["m"], 1);
+    assert.ok(performance.now() - t0 >= 100, "removeMonitors waited for the lock instead of failing");
+    await once(holder, "exit");
+  } finally {
+    clearInterval(ticker);
+    clearTimeout(release);
+    if (other.inTransaction) other.exec("COMMIT");
+    other.close();
+    await w.close();
+  }
 });

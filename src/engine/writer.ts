@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import { errorMessage } from "../lib/errors.ts";
 import { addSample, bucketStart, type OpenRollup, openRollup, ROLLUP_SIZES, type RollupSample, rollupRow } from "../store/rollups.ts";
 import { sketchDecode } from "../store/sketch.ts";
-import { emptyBatch, type OutboxRecord, type RollupRecord, type RollupSize, type Store, type WriteBatch } from "../store/types.ts";
+import { emptyBatch, type OutboxRecord, type RollupRecord, type RollupSize, type Store, StoreBusyError, type WriteBatch } from "../store/types.ts";
 
 /** Longest wait before a commit that someone awaits (`durable()`). */
 const DURABLE_FLUSH_MS = 1;
@@ -26,6 +26,10 @@ export const ROLLUP_FLUSH_MS = 2000;
  * the scheduler by as much. Commits of 1,000 take about a fifth of that.
  */
 export const ROLLUPS_PER_COMMIT = 1000;
+/** Wait before trying again a commit that found the database busy (ms). */
+const BUSY_RETRY_MS = 10;
+/** How long the database may stay busy before the log says so (ms). */
+const BUSY_WARN_MS = 5000;
 /** Wait before the next commit while open rollups are still due (ms): the event loop runs between. */
 const ROLLUP_CHUNK_GAP_MS = 5;
 
@@ -82,6 +86,12 @@ export class BatchWriter {
   droppedResults = 0;
   /** Commits done. */
   commits = 0;
+  /** Commits that found the database busy and were tried again. */
+  busyRetries = 0;
+  /** When the current run of busy commits began (0: none). */
+  private busySince = 0;
+  /** The run of busy commits last warned about. */
+  private busyWarnedFor = 0;
 
   private readonly rollupFlushMs: number;
 
@@ -253,13 +263,33 @@ export class BatchWriter {
       const ids = await this.o.store.commit(batch);
       this.commits++;
       this.retryMs = 0;
+      this.busySince = 0;
       this.release(waiters);
       if (ids.length && this.o.onCommitted) this.o.onCommitted(ids.map((id, i) => ({ id, record: batch.outbox[i] as OutboxRecord })));
     } catch (err) {
+      if (err instanceof StoreBusyError) return this.busy(err, batch, waiters);
+      this.busySince = 0;
       this.retryMs = Math.min(30_000, Math.max(500, this.retryMs * 2));
       this.o.log.error({ err: errorMessage(err), retryInMs: this.retryMs, results: batch.results.length }, "database write failed; will retry");
       this.requeue(batch, waiters);
     }
+  }
+
+  /**
+   * Another connection held the database for a moment (SQLite's checkpointer restarting the log)
+   * and nothing was written: the batch goes back and is tried again in `BUSY_RETRY_MS`, while the
+   * event loop goes on scheduling checks. Said once if it lasts.
+   */
+  private busy(err: StoreBusyError, batch: WriteBatch, waiters: Array<() => void>): void {
+    this.busyRetries++;
+    const now = Date.now();
+    if (!this.busySince) this.busySince = now;
+    else if (now - this.busySince >= BUSY_WARN_MS && this.busySince > this.busyWarnedFor) {
+      this.busyWarnedFor = this.busySince;
+      this.o.log.warn({ err: errorMessage(err), forMs: now - this.busySince }, "database busy; writes are waiting");
+    }
+    this.retryMs = BUSY_RETRY_MS;
+    this.requeue(batch, waiters);
   }
 
   /** Puts a failed batch back in front of what came since, so order is kept. */

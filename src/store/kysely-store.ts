@@ -7,9 +7,9 @@ import type { Incident } from "../core/monitor-state.ts";
 import { deliveryFromRow, incidentFromRow, incidentToRow, monitorFromRow, parseJson, pingFromRow, pingToRow, resultFromRow, resultToRow, rollupFromRow, rollupToRow, stateFromRow, stateToRow } from "./rows.ts";
 import { mergeRollups } from "./rollups.ts";
 import { type Database, ROLLUP_TABLE, migrations } from "./schema.ts";
-import type { SqliteHotWrites } from "./sqlite-hot.ts";
+import { isSqliteBusy, type SqliteHotWrites } from "./sqlite-hot.ts";
 import { uptimeQuery } from "./uptime.ts";
-import { type CupcakeActive, type DeliveryRecord, FILE_SOURCES, type MonitorRecord, type MonitorView, type PeriodStats, type Retention, type RollupRecord, type RollupSize, type SilenceRecord, type Store, type StoredDelivery, type StoredIncident, type StoredMonitor, type StoredOutbox, type StoredPing, type StoredResult, type StoredSilence, type StoredState, type UptimePeriod, type WriteBatch } from "./types.ts";
+import { type CupcakeActive, type DeliveryRecord, FILE_SOURCES, type MonitorRecord, type MonitorView, type PeriodStats, type Retention, type RollupRecord, type RollupSize, type SilenceRecord, type Store, type StoredDelivery, type StoredIncident, type StoredMonitor, type StoredOutbox, type StoredPing, type StoredResult, type StoredSilence, type StoredState, StoreBusyError, type UptimePeriod, type WriteBatch } from "./types.ts";
 
 const CHUNK = 400;
 const DAY_MS = 86_400_000;
@@ -144,29 +144,43 @@ export class KyselyStore implements Store {
   }
 
   async commit(b: WriteBatch): Promise<number[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const results = b.results.map(resultToRow);
-      if (this.hot) this.hot.results(results);
-      else for (const part of chunks(results)) await trx.insertInto("results").values(part).execute();
-      await this.writeStates(trx, b);
-      await this.writeIncidents(trx, b);
-      await this.writeRollups(trx, b);
-      await this.writeHeartbeats(trx, b);
-      for (const k of b.activeDeletes) {
-        await trx.deleteFrom("active").where("environment_group", "=", k[0]).where("environment", "=", k[1]).where("endpoint_group", "=", k[2]).where("endpoint", "=", k[3]).execute();
-      }
-      for (const a of b.activeInserts) {
-        const [environment_group, environment, endpoint_group, endpoint] = a.key;
-        await trx.insertInto("active").values({ environment_group, environment, endpoint_group, endpoint, timestamp: a.timestamp, message: a.message, url: a.url }).execute();
-      }
-      const ids: number[] = [];
-      for (const part of chunks(b.outbox)) {
-        const rows = part.map((o) => ({ monitor_id: o.monitorId, type: o.type, at: o.at, payload: JSON.stringify(o.payload), status: "pending", attempts: 0, done_at: null, last_error: null }));
-        const got = await trx.insertInto("outbox").values(rows).returning("id").execute();
-        ids.push(...got.map((r) => Number(r.id)));
-      }
-      return ids;
-    });
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        // The writer's commit never sleeps on a lock: it fails at once and the writer tries again.
+        this.hot?.waitForLocks(false);
+        try {
+          return await this.commitIn(trx, b);
+        } finally {
+          this.hot?.waitForLocks(true);
+        }
+      });
+    } catch (e) {
+      throw isSqliteBusy(e) ? new StoreBusyError(e) : e;
+    }
+  }
+
+  private async commitIn(trx: Transaction<Database>, b: WriteBatch): Promise<number[]> {
+    const results = b.results.map(resultToRow);
+    if (this.hot) this.hot.results(results);
+    else for (const part of chunks(results)) await trx.insertInto("results").values(part).execute();
+    await this.writeStates(trx, b);
+    await this.writeIncidents(trx, b);
+    await this.writeRollups(trx, b);
+    await this.writeHeartbeats(trx, b);
+    for (const k of b.activeDeletes) {
+      await trx.deleteFrom("active").where("environment_group", "=", k[0]).where("environment", "=", k[1]).where("endpoint_group", "=", k[2]).where("endpoint", "=", k[3]).execute();
+    }
+    for (const a of b.activeInserts) {
+      const [environment_group, environment, endpoint_group, endpoint] = a.key;
+      await trx.insertInto("active").values({ environment_group, environment, endpoint_group, endpoint, timestamp: a.timestamp, message: a.message, url: a.url }).execute();
+    }
+    const ids: number[] = [];
+    for (const part of chunks(b.outbox)) {
+      const rows = part.map((o) => ({ monitor_id: o.monitorId, type: o.type, at: o.at, payload: JSON.stringify(o.payload), status: "pending", attempts: 0, done_at: null, last_error: null }));
+      const got = await trx.insertInto("outbox").values(rows).returning("id").execute();
+      ids.push(...got.map((r) => Number(r.id)));
+    }
+    return ids;
   }
 
   private async writeStates(trx: Transaction<Database>, b: WriteBatch): Promise<void> {

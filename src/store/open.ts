@@ -12,7 +12,7 @@ import type { CupcakeEnv } from "../config/cupcake-env.ts";
 import { startCheckpointer } from "./checkpointer.ts";
 import { KyselyStore, migrate } from "./kysely-store.ts";
 import type { Database } from "./schema.ts";
-import { SqliteHotWrites } from "./sqlite-hot.ts";
+import { SQLITE_BUSY_TIMEOUT_MS, SqliteHotWrites } from "./sqlite-hot.ts";
 import type { Store } from "./types.ts";
 
 /** Where the data lives. */
@@ -96,7 +96,7 @@ export async function openStore(spec: StoreSpec, opts: OpenOptions = {}): Promis
     sqlite.pragma("journal_mode = WAL");
     // WAL with NORMAL: a commit survives the process being killed; only a power cut can lose the last ones.
     sqlite.pragma("synchronous = NORMAL");
-    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma(`busy_timeout = ${String(SQLITE_BUSY_TIMEOUT_MS)}`);
     // SQLite's default page cache is 2 MiB. With many monitors, each commit touches a random
     // page of the state, rollup and result-index trees per row, and a small cache reads most of
     // them back from the OS again. Pages are allocated only as they are used.

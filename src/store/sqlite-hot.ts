@@ -30,6 +30,15 @@ function updateAll(columns: readonly string[], key: readonly string[]): string {
     .join(", ");
 }
 
+/** How long the store's connection waits for a lock held by another connection (ms), outside the writer's commits. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/** Whether an error is SQLite's "database is busy/locked by another connection". */
+export function isSqliteBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
 /** The prepared statements of one SQLite connection (its tables must exist). */
 export class SqliteHotWrites {
   private readonly result: BetterSqlite3.Statement;
@@ -39,7 +48,7 @@ export class SqliteHotWrites {
   private readonly ping: BetterSqlite3.Statement;
 
   /** Prepares the statements on a migrated database. */
-  constructor(db: BetterSqlite3.Database) {
+  constructor(private readonly db: BetterSqlite3.Database) {
     this.result = db.prepare(insert("results", RESULT_COLUMNS));
     // A state change without a new result (pause, reload) keeps the last result shown.
     this.state = db.prepare(
@@ -52,6 +61,14 @@ export class SqliteHotWrites {
     this.rollup = { minute: rollup("minute"), hour: rollup("hour"), day: rollup("day") };
     this.track = db.prepare(`${insert("heartbeats", ["monitor_seq", "track", "updated_at"])} ON CONFLICT ("monitor_seq") DO UPDATE SET "track" = excluded."track", "updated_at" = excluded."updated_at"`);
     this.ping = db.prepare(insert("pings", PING_COLUMNS));
+  }
+
+  /**
+   * Whether a write waits for a lock held by another connection (up to the connection's
+   * `busy_timeout`, asleep on the calling thread) or fails at once with SQLITE_BUSY.
+   */
+  waitForLocks(wait: boolean): void {
+    this.db.pragma(`busy_timeout = ${String(wait ? SQLITE_BUSY_TIMEOUT_MS : 0)}`);
   }
 
   /** Inserts results. */

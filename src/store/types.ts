@@ -314,6 +314,18 @@ export interface MonitorView extends StoredMonitor {
   lastResult?: StoredResult;
 }
 
+/**
+ * A commit that found the database held by another connection and wrote nothing (SQLite: the
+ * checkpointer restarting the log holds the write lock for a moment). The writer tries again
+ * shortly instead of waiting inside the commit, which would hold the event loop.
+ */
+export class StoreBusyError extends Error {
+  constructor(cause: unknown) {
+    super(`the database is busy: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "StoreBusyError";
+  }
+}
+
 /** The store. */
 export interface Store {
   /** Which implementation. */
