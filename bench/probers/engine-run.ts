@@ -123,9 +123,11 @@ async function finish(engine: Engine, store: Store, cfg: EngineRunConfig, profil
   const checks = engine.checks;
   const results = await store.countResults();
   const droppedResults = engine.writer.droppedResults;
+  const busyRetries = engine.writer.busyRetries;
+  const commits = engine.writer.commits;
   const viaStore = cfg.store ? await storeByHealth(store) : undefined;
   await store.close();
-  return { type: "finished", checks, results, droppedResults, stopMs, byHealth: viaStore ?? resultsByHealth(cfg.dbFile), lateness: percentiles(all), logCounts: counts };
+  return { type: "finished", checks, results, droppedResults, busyRetries, commits, stopMs, byHealth: viaStore ?? resultsByHealth(cfg.dbFile), lateness: percentiles(all), logCounts: counts };
 }
 
 async function main(): Promise<void> {

@@ -185,9 +185,9 @@ function tables(r: RunResult): string {
   const f = r.finished;
   const byHealth = Object.entries((f.byHealth ?? {}) as Record<string, number>).map(([h, n]) => `${h} ${n.toLocaleString("en")}`).join(", ");
   const end = [
-    "| Checks (engine) | Result rows | Every check stored | Dropped by the writer | Rows by health | Target requests | Peak RSS, VmHWM (MiB) | Database at end (MiB) | engine.stop() (ms) |",
-    "|---:|---:|---|---:|---|---:|---:|---:|---:|",
-    `| ${Number(f.checks).toLocaleString("en")} | ${Number(f.results).toLocaleString("en")} | ${stored(r) ? "yes" : "**no**"} | ${String(f.droppedResults)} | ${byHealth} | ${r.targetRequests.toLocaleString("en")} | ${fmt(r.peakRssBytes / MIB, 0)} | ${fmt(r.dbBytes / MIB, 1)} | ${fmt(Number(f.stopMs), 0)} |`,
+    "| Checks (engine) | Result rows | Every check stored | Dropped by the writer | Commits / tried again (database busy) | Rows by health | Target requests | Peak RSS, VmHWM (MiB) | Database at end (MiB) | engine.stop() (ms) |",
+    "|---:|---:|---|---:|---:|---|---:|---:|---:|---:|",
+    `| ${Number(f.checks).toLocaleString("en")} | ${Number(f.results).toLocaleString("en")} | ${stored(r) ? "yes" : "**no**"} | ${String(f.droppedResults)} | ${Number(f.commits ?? 0).toLocaleString("en")} / ${Number(f.busyRetries ?? 0).toLocaleString("en")} | ${byHealth} | ${r.targetRequests.toLocaleString("en")} | ${fmt(r.peakRssBytes / MIB, 0)} | ${fmt(r.dbBytes / MIB, 1)} | ${fmt(Number(f.stopMs), 0)} |`,
   ];
   return [head, rule, ...r.rows.map((x, i) => rowCells(String(i + 1), x)), med, rowCells("whole measured run", r.whole), "", ...end].join("\n");
 }
